@@ -1,0 +1,10 @@
+# Every dependency is a Debian 12 package installed by tools/setup.sh.
+find_package(absl CONFIG REQUIRED)
+find_package(GTest CONFIG REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LZ4 IMPORTED_TARGET liblz4)
+find_package(FlatBuffers CONFIG)
+if(MQ_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()
