@@ -15,6 +15,26 @@
 //     SyncDir survives intact.
 // After Crash every File opened before it fails with FailedPrecondition ("crashed").
 // Deterministic: the same operations and seed give the same result. Single-threaded.
+//
+// Details of the model:
+//   - a torn or dropped write that extended the file leaves the size either unchanged or grown
+//     to the end of its last kept sector piece (zeros where no piece was kept), as on a real
+//     filesystem whose size update reached the disk before the data;
+//   - a rename inside one directory is one atomic operation of that directory (after a crash
+//     the target names either the old or the new file). A rename across directories is an
+//     unlink in the source and a link in the target, each kept or lost on its own until both
+//     directories are synced: the file may then show up in both, either, or neither;
+//   - a directory made by CreateDirs is an entry of its parent: it survives only once the
+//     parent is synced; a file, directory or subtree no longer reachable after the crash is gone;
+//   - an open File keeps its inode across Rename and Remove, as on POSIX;
+//   - paths: "/a//b/" and "a/b" name the same entry (one root; "." and ".." are resolved by
+//     name); Open, Lock and CreateDirs need an existing parent (NotFound otherwise);
+//     Open of a directory and Remove of a directory fail with FailedPrecondition;
+//   - a file may hold at most 1 GiB (ResourceExhausted beyond), to keep a runaway offset from
+//     exhausting memory;
+//   - Lock is exclusive per file (inode), created if missing; all locks are released by Crash,
+//     and destroying a lock taken before a crash does not release one taken after.
+// Files and locks may outlive the SimFilesystem that made them (they share its state).
 
 #include <cstdint>
 #include <map>
@@ -57,12 +77,11 @@ class SimFilesystem final : public Filesystem {
     uint64_t bytes_written = 0;
     uint64_t crashes = 0;
   };
-  const Stats& stats() const { return stats_; }
+  const Stats& stats() const;
 
  private:
   struct State;
   std::unique_ptr<State> state_;
-  Stats stats_;
 };
 
 }  // namespace mq::storage
