@@ -19,7 +19,9 @@
 
 namespace mq::storage {
 
-// An open file. Not thread-safe: one owner at a time.
+// An open file. Implementations say how far they are thread-safe: PosixFilesystem's files allow
+// concurrent ReadAt, WriteAt of disjoint ranges and Sync (pread/pwrite/fdatasync), which
+// SegmentedLog relies on; SimFilesystem is single-threaded.
 class File {
  public:
   virtual ~File() = default;

@@ -7,6 +7,7 @@ root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 
 violations=0
+include_re='include[[:space:]]*[<"]([^">]+)[">]'
 report() { echo "$1: $2"; violations=$((violations + 1)); }
 
 # check_module DIR EXCLUDE_REGEX ALLOWED_PROJECT_PREFIXES_REGEX FORBIDDEN_SYSTEM_REGEX
@@ -16,8 +17,8 @@ check_module() {
   while IFS= read -r file; do
     if [ -n "$exclude" ] && [[ $file =~ $exclude ]]; then continue; fi
     while IFS=: read -r line text; do
-      local target
-      target=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^">]+)[">].*/\1/' <<<"$text")
+      [[ $text =~ $include_re ]] || continue
+      local target=${BASH_REMATCH[1]}
       if [ -n "$forbidden" ] && [[ $target =~ $forbidden ]]; then
         report "$file:$line" "includes <$target> (forbidden in $dir)"
       elif [[ $target =~ ^(storage|raft|client|broker|tools|tests|bench|examples)/ ]]; then
