@@ -14,7 +14,7 @@ rm -rf "$demo_dir"
 echo "== writing a demo commit log in $demo_dir"
 build/release/examples/segmented_log_demo "$demo_dir" 100000
 echo "== mqlogdump --verify (every segment, every record's CRC)"
-build/release/tools/mqlogdump/mqlogdump --verify "$demo_dir" | tail -n 3
+build/release/tools/mqlogdump/mqlogdump --verify --quiet "$demo_dir"
 echo "== the first records"
 build/release/tools/mqlogdump/mqlogdump --count 5 "$demo_dir"
 echo "== done: inspect it yourself with build/release/tools/mqlogdump/mqlogdump --help"
