@@ -1,0 +1,214 @@
+#pragma once
+
+// RaftLogStore: a node's durable Raft state on storage/, the LogStorage the core reads and the
+// writer the Driver uses to persist each Ready.
+//
+// Directory layout:
+//
+//   <dir>/founding    the founding ConfState (a group's initial voters; empty for a node that
+//                     joins later), written atomically by Create before anything else of the
+//                     store. Its presence is what makes <dir> a bootstrapped store.
+//   <dir>/hardstate   term, vote, commit in a two-slot MetaFile (storage/file/meta_file.h)
+//   <dir>/snapshot    the latest snapshot: checksummed header with its metadata and
+//                     ConfState, then the data (snapshot_file.h), replaced atomically
+//   <dir>/log/        the entries in a SegmentedLog: record index = entry index, tag = term,
+//                     kind = EntryType, payload = data
+//
+// Bootstrap. The founding configuration lives in the log (raft/bootstrap.h): entries 1..n,
+// one configuration change per member at term 1, all committed, so that a node added later
+// learns it from the log like any later change. Create writes the founding file, then Open
+// writes that founding log and its hard state (term 1, commit n), synced. An Open that finds
+// the founding file of a founding member but no stored hard state finishes an interrupted
+// bootstrap (the log may only hold a prefix of the founding log; anything else is DataLoss:
+// the hard state file was lost). InitialState()'s configuration is the snapshot's (empty
+// before the first snapshot), as the core expects.
+//
+// Writes. Append buffers entries in the SegmentedLog (after truncating a conflicting suffix,
+// which is durable at once); SetHardState only records the new hard state. Sync() then issues
+// one fdatasync for every entry appended since (group commit) and, after it, writes the hard
+// state if its term or vote changed, or its commit moved by commit_lag_entries_max or more
+// (the commit index may lag on disk: Raft recovers it from the leader, and a lagging commit
+// is never wrong, whereas a commit past the durable log would be). ApplySnapshot,
+// CreateSnapshot, Compact and the truncation in Append are durable when they return.
+//
+// Invariants kept on disk, and checked by Open:
+//   - the snapshot file is written before the log is reset for it, so the log either starts
+//     right after the snapshot or still holds the snapshot's entry with its term; a log that
+//     does not fit the snapshot is what an interrupted install (ApplySnapshot) leaves, and
+//     Open finishes it (resets the log to snapshot index + 1, with a warning);
+//   - the hard state is written only after the entries it commits are synced, so its commit
+//     never passes the last durable entry: if it does, the log lost synced entries (the torn
+//     tail corner case of segmented_log.h, or damage) and Open fails with DataLoss naming the
+//     directory, the commit and the last index -- never silently. A commit below the
+//     snapshot index is raised to it (a snapshot holds only committed entries);
+//   - a hard state term below the last entry's term (a crash between the entry sync and the
+//     hard state write) is raised to that term with no vote: the node never sent anything
+//     that depended on the lost write.
+// Open also reads every record once (checking its crc) to build the term index.
+//
+// Reads. Entries() reads the SegmentedLog (buffered, unsynced entries included). Term() is
+// answered from memory: a term index of the term-change points (one per term that has entries
+// in the log), so it stays small however long the log. FirstIndex() is snapshot index + 1,
+// unless the log keeps entries below the snapshot, in which case the first stored entry serves
+// as the "entry before the first" (only its term is used) and FirstIndex() is one past it.
+//
+// Crash model: destroying the store without Close() is a crash; what was not synced is lost.
+// With SimFilesystem, destroy it after SimFilesystem::Crash and Open again.
+// Threading: single-threaded, like the node that owns it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft/durable/term_index.h"
+#include "raft/log_storage.h"
+#include "raft/types.h"
+#include "storage/file/meta_file.h"
+#include "storage/fs/filesystem.h"
+#include "storage/log/log_options.h"
+#include "storage/log/segmented_log.h"
+
+namespace mq::raft {
+
+struct RaftLogStoreOptions {
+  storage::SegmentedLogOptions segments;
+  // The largest snapshot data believed when reading the snapshot file (checked before
+  // allocating).
+  uint64_t snapshot_bytes_max = uint64_t{4} << 30;
+  // Sync() writes a hard state whose only change is its commit index once the commit moved
+  // this many entries past the stored one; 0 writes every change. Close() writes it anyway.
+  uint64_t commit_lag_entries_max = 1024;
+  // Payload bytes read per SegmentedLog::Read while Open scans the log for the term index.
+  uint64_t open_scan_bytes_max = uint64_t{4} << 20;
+};
+
+// Counters for tests and metrics.
+struct RaftLogStoreStats {
+  uint64_t syncs = 0;              // Sync() calls that issued an fdatasync of the log
+  uint64_t hard_state_writes = 0;  // MetaFile writes
+  uint64_t truncations = 0;        // conflicting suffixes removed by Append
+  uint64_t snapshots_written = 0;  // by ApplySnapshot and CreateSnapshot
+  uint64_t segments_dropped = 0;   // by Compact
+};
+
+class RaftLogStore final : public LogStorage {
+ public:
+  static constexpr char kFoundingFile[] = "founding";
+  static constexpr char kHardStateFile[] = "hardstate";
+  static constexpr char kSnapshotFile[] = "snapshot";
+  static constexpr char kLogDir[] = "log";
+
+  // Creates a new store in `dir` (created if missing, its parent must exist) for a founding
+  // member of a group whose initial members are `founding` (its log starts with the founding
+  // log, see the file comment), or with an empty `founding` for a node that will be added to
+  // an existing group (empty log). AlreadyExists if `dir` is already bootstrapped;
+  // FailedPrecondition if it holds Raft files but no founding file (not a crashed Create:
+  // something else). InvalidArgument for a malformed ConfState, or learners without voters.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RaftLogStore>> Create(
+      storage::Filesystem& fs, std::string dir, const ConfState& founding,
+      RaftLogStoreOptions options = {});
+
+  // Opens the store in `dir` and checks it (see the file comment). NotFound if `dir` was never
+  // bootstrapped; DataLoss for inconsistent or damaged contents, naming the file.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RaftLogStore>> Open(
+      storage::Filesystem& fs, std::string dir, RaftLogStoreOptions options = {});
+
+  // True when `dir` holds a bootstrapped store (its founding file exists).
+  [[nodiscard]] static absl::StatusOr<bool> Exists(storage::Filesystem& fs, const std::string& dir);
+
+  RaftLogStore(const RaftLogStore&) = delete;
+  RaftLogStore& operator=(const RaftLogStore&) = delete;
+  // No flush, no sync: a crash.
+  ~RaftLogStore() override;
+
+  // ---- LogStorage ----
+  absl::StatusOr<StorageState> InitialState() const override;
+  absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
+                                             uint64_t bytes_max) const override;
+  absl::StatusOr<uint64_t> Term(uint64_t index) const override;
+  absl::StatusOr<uint64_t> FirstIndex() const override;
+  absl::StatusOr<uint64_t> LastIndex() const override;
+  absl::StatusOr<raft::Snapshot> Snapshot() const override;
+
+  // ---- Writes ----
+  // Appends `entries` (consecutive indexes), first truncating the stored suffix from
+  // entries[0].index when it is <= LastIndex() (durable at once). Entries below FirstIndex()
+  // are skipped. InvalidArgument when they are not consecutive, would leave a gap after
+  // LastIndex(), or have a type outside EntryType. Buffered: durable after Sync().
+  [[nodiscard]] absl::Status Append(const std::vector<Entry>& entries);
+
+  // Records `state` as the newest hard state; Sync() writes it (see the file comment).
+  void SetHardState(const HardState& state);
+
+  // Installs a snapshot received from the leader: writes the snapshot file, then resets the
+  // log to start at its index + 1. Durable when it returns. FailedPrecondition unless it is
+  // newer than the stored snapshot; InvalidArgument for a malformed ConfState.
+  [[nodiscard]] absl::Status ApplySnapshot(const raft::Snapshot& snapshot);
+
+  // Records this node's own snapshot as of `index` (applied, so in the log and durable), whose
+  // term is read from the log; keeps the log (see Compact). Durable when it returns.
+  // FailedPrecondition when not newer than the stored snapshot; OutOfRange past LastIndex()
+  // or below FirstIndex() - 1.
+  [[nodiscard]] absl::Status CreateSnapshot(uint64_t index, const ConfState& conf_state,
+                                            Payload data);
+
+  // Drops whole segments holding only entries <= up_to_index, which must not pass the snapshot
+  // index (FailedPrecondition). Returns how many segments went. Durable when it returns.
+  [[nodiscard]] absl::StatusOr<size_t> Compact(uint64_t up_to_index);
+
+  // One fdatasync for every entry appended since the last Sync, then the hard state if due
+  // (see the file comment). Failed fdatasyncs abort; a failed write is returned.
+  [[nodiscard]] absl::Status Sync();
+
+  // Syncs, writes the newest hard state whatever changed, and closes. Later calls fail.
+  [[nodiscard]] absl::Status Close();
+
+  // ---- Inspection ----
+  const std::string& dir() const { return dir_; }
+  // The founding configuration given to Create (empty for a node that joined later).
+  const ConfState& founding() const { return founding_; }
+  // The newest hard state given to SetHardState (or loaded by Open).
+  const HardState& hard_state() const { return hard_state_; }
+  // The hard state last written to disk.
+  const HardState& stored_hard_state() const { return stored_hard_state_; }
+  // Every entry up to here is durable.
+  uint64_t durable_index() const { return log_->durable_index(); }
+  uint64_t first_index() const { return first_index_; }
+  uint64_t last_index() const { return log_->last_index(); }
+  uint64_t snapshot_index() const { return snapshot_.metadata.index; }
+  const SnapshotMetadata& snapshot_metadata() const { return snapshot_.metadata; }
+  // Segment files of the log, the active one included.
+  size_t segment_count() const { return log_->segment_count(); }
+  const RaftLogStoreStats& stats() const { return stats_; }
+
+ private:
+  RaftLogStore(storage::Filesystem& fs, std::string dir, RaftLogStoreOptions options);
+
+  absl::Status Load();
+  absl::Status WriteFoundingLog();
+  absl::Status Reconcile();
+  absl::Status BuildTermIndex();
+  absl::Status WriteHardState();
+  absl::Status CheckOpen() const;
+  void UpdateFirstIndex();
+  std::string PathOf(const char* name) const;
+
+  storage::Filesystem& fs_;
+  const std::string dir_;
+  const RaftLogStoreOptions options_;
+  std::unique_ptr<storage::SegmentedLog> log_;
+  std::unique_ptr<storage::MetaFile> meta_;
+  ConfState founding_;
+  raft::Snapshot snapshot_;
+  HardState hard_state_;
+  HardState stored_hard_state_;
+  TermIndex terms_;
+  uint64_t first_index_ = 1;
+  bool closed_ = false;
+  RaftLogStoreStats stats_;
+};
+
+}  // namespace mq::raft
