@@ -242,9 +242,12 @@ absl::Status Raft::Step(Message m) {
       resp.type = MessageType::kAppendResponse;
       resp.to = m.from;
       Send(std::move(resp));
-    } else if (m.type == MessageType::kPreVote) {
+    } else if (m.type == MessageType::kPreVote || m.type == MessageType::kVote) {
+      // Refuse with our term so the candidate catches up: a candidate whose only voters ignore
+      // it would otherwise trail their terms forever (its requests always stale).
       Message resp;
-      resp.type = MessageType::kPreVoteResponse;
+      resp.type =
+          m.type == MessageType::kVote ? MessageType::kVoteResponse : MessageType::kPreVoteResponse;
       resp.to = m.from;
       resp.term = term_;
       resp.reject = true;

@@ -130,6 +130,24 @@ TEST(RaftPaperTest, RejectStaleTermMessage) {
   EXPECT_EQ(out[0].term, 3u);
 }
 
+// A stale vote request is refused with the current term, so the candidate catches up.
+TEST(RaftPaperTest, StaleVoteRequestIsRefusedWithTheCurrentTerm) {
+  Network net({1, 2, 3}, Plain());
+  ASSERT_TRUE(net.Inject(Msg(MessageType::kHeartbeat, 2, 1, 5)).ok());
+  net.ProcessReadies();
+  net.TakeQueued();
+  Message vote = Msg(MessageType::kVote, 3, 1, 4);
+  vote.index = 100;
+  vote.log_term = 4;
+  ASSERT_TRUE(net.Inject(vote).ok());
+  EXPECT_EQ(net.node(1).raft().vote(), kNoNode);
+  net.ProcessReadies();
+  std::vector<Message> out = OfType(net.TakeQueued(), MessageType::kVoteResponse);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].reject);
+  EXPECT_EQ(out[0].term, 5u);
+}
+
 // ---- §5.2: leader election ----
 
 // "When servers start up, they begin as followers."

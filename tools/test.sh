@@ -18,6 +18,8 @@ run_preset() {
 
 run_preset debug "$@"
 if [ "${CI:-}" = "true" ]; then
-  run_preset asan "$@"
+  # The cluster simulator (label sim) runs in the debug pass only for now: its ASan run has not
+  # been timed within CI's 40-minute budget yet.
+  run_preset asan -LE sim "$@"
 fi
 echo "== all tests passed"
