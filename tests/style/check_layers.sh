@@ -38,6 +38,9 @@ check_module raft/durable "" '^(storage|raft)/' ''
 check_module client/protocol "" '^(storage/base|client/protocol)/' ''
 check_module client "^client/protocol/" '^(storage/base|client)/' ''
 check_module broker "" '^(storage|raft|client/protocol|broker)/' ''
+# The broker's deterministic core: no sockets, threads or clocks, and nothing of the shell above it.
+check_module broker/core "" '^(storage|raft|client/protocol|broker/core)/' \
+  '^(asio|asio\.hpp|asio/.*|thread|mutex|condition_variable|future|chrono|unistd\.h|sys/.*|netinet/.*|arpa/.*|ctime|time\.h)$|^storage/base/clock\.h$'
 check_module tools "" '^(storage|raft|client|tools)/' ''
 
 if [ $violations -ne 0 ]; then

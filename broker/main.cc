@@ -1,0 +1,32 @@
+// mqbroker: one RaftMQ broker process. See `mqbroker --help` and broker/README.md.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "broker/node/broker_node.h"
+#include "broker/node/broker_options.h"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv, argv + argc);
+  auto options = mq::broker::ParseBrokerOptions(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "mqbroker: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
+  if (options->help) {
+    std::fputs(mq::broker::BrokerUsage().c_str(), stdout);
+    return 0;
+  }
+  auto node = mq::broker::BrokerNode::Start(*options);
+  if (!node.ok()) {
+    std::fprintf(stderr, "mqbroker: %s\n", std::string(node.status().message()).c_str());
+    return 1;
+  }
+  const absl::Status stopped = (*node)->RunUntilSignal();
+  if (!stopped.ok()) {
+    std::fprintf(stderr, "mqbroker: %s\n", std::string(stopped.message()).c_str());
+    return 1;
+  }
+  return 0;
+}
