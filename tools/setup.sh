@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs every build, test and benchmark dependency of RaftMQ from Debian 12 packages.
+# Installs every build and test dependency of RaftMQ from Debian 12 packages; with --bench, also
+# what only the benchmark scripts in bench/ use (CI and the tests need none of it).
 # Idempotent and fast when everything is present (one dpkg-query, no apt-get call).
+# Usage: bash tools/setup.sh [--bench]
 set -euo pipefail
 
 packages=(
@@ -8,8 +10,15 @@ packages=(
   libasio-dev libflatbuffers-dev flatbuffers-compiler liblz4-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets (fuzz preset)
+)
+bench_packages=(
   fio                        # reference disk measurements in bench/
 )
+case "${1:-}" in
+  "") ;;
+  --bench) packages+=("${bench_packages[@]}") ;;
+  *) echo "usage: bash tools/setup.sh [--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-bash tools/setup.sh >/dev/null
+bash tools/setup.sh --bench >/dev/null
 cmake --preset release >/dev/null
 cmake --build --preset release --target raft_core_bench raft_disk_bench >/dev/null
 

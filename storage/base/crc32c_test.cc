@@ -54,22 +54,51 @@ TEST(Crc32cTest, DefaultMatchesVectors) {
   for (const auto& v : KnownVectors()) EXPECT_EQ(Crc32c(v.data.data(), v.data.size()), v.crc);
 }
 
+// Lengths 0..1200 cover the single-chain path and the three-chain rounds of 128-byte blocks
+// (from 384 bytes) with every tail; the larger ones straddle the rounds of 2048-byte blocks
+// (from 6144 bytes). Offsets 0..7 vary the alignment of the 8-byte loads.
+std::vector<size_t> LengthsToCheck() {
+  std::vector<size_t> lengths;
+  for (size_t len = 0; len <= 1200; ++len) lengths.push_back(len);
+  for (size_t len : {6143, 6144, 6145, 6144 + 383, 6144 + 384, 6144 + 391, 12288, 12289, 19999}) {
+    lengths.push_back(len);
+  }
+  return lengths;
+}
+
 TEST(Crc32cTest, HardwareAndPortableAgreeOnRandomInputAtEveryLengthAndSplit) {
   if (!Crc32cHardwareAvailable()) GTEST_SKIP() << "no SSE4.2 on this CPU";
   Prng prng(7);
-  std::string data(300, '\0');
+  std::string data(20000 + 8, '\0');
   for (char& c : data) c = static_cast<char>(prng.Next());
-  for (size_t len = 0; len <= data.size(); ++len) {
-    const uint32_t portable = Crc32cExtendPortable(0, data.data(), len);
-    ASSERT_EQ(Crc32cExtendHardware(0, data.data(), len), portable) << "len " << len;
+  for (size_t len : LengthsToCheck()) {
+    const size_t start = len % 8;
+    const char* bytes = data.data() + start;
+    const uint32_t portable = Crc32cExtendPortable(0, bytes, len);
+    ASSERT_EQ(Crc32cExtendHardware(0, bytes, len), portable) << "len " << len;
     // Extending in two pieces equals one pass, for both paths.
     const size_t split = len / 3;
-    EXPECT_EQ(Crc32cExtendPortable(Crc32cExtendPortable(0, data.data(), split),
-                                   data.data() + split, len - split),
-              portable);
-    EXPECT_EQ(Crc32cExtendHardware(Crc32cExtendHardware(0, data.data(), split),
-                                   data.data() + split, len - split),
-              portable);
+    EXPECT_EQ(
+        Crc32cExtendPortable(Crc32cExtendPortable(0, bytes, split), bytes + split, len - split),
+        portable)
+        << "len " << len;
+    EXPECT_EQ(
+        Crc32cExtendHardware(Crc32cExtendHardware(0, bytes, split), bytes + split, len - split),
+        portable)
+        << "len " << len;
+  }
+}
+
+TEST(Crc32cTest, HardwareMatchesPortableOnZerosAndOnes) {
+  // All-zero and all-one blocks exercise the block-joining tables at their extremes.
+  if (!Crc32cHardwareAvailable()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  for (char fill : {'\0', '\xff'}) {
+    const std::string data(13000, fill);
+    for (size_t len : {384, 1000, 6144, 13000}) {
+      EXPECT_EQ(Crc32cExtendHardware(0, data.data(), len),
+                Crc32cExtendPortable(0, data.data(), len))
+          << "len " << len;
+    }
   }
 }
 
