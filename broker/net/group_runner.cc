@@ -1,0 +1,150 @@
+#include "broker/net/group_runner.h"
+
+#include <atomic>
+#include <future>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "asio/post.hpp"
+#include "raft/durable/raft_log_store.h"
+#include "storage/base/logging.h"
+#include "storage/base/status_macros.h"
+
+namespace mq::broker::net {
+
+namespace {
+
+absl::Status WithGroup(uint64_t group_id, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrFormat("group %d: %s", group_id, status.message()));
+}
+
+}  // namespace
+
+// The state handlers share: it lives until the last posted handler has run, so a runner may
+// be destroyed while work for it is still queued. It is the driver's Transport.
+class GroupRunner::Core final : public std::enable_shared_from_this<Core>, public raft::Transport {
+ public:
+  Core(asio::io_context& io, uint64_t group_id, SendFn send)
+      : io_(io), group_id_(group_id), strand_(asio::make_strand(io)), send_(std::move(send)) {}
+
+  // raft::Transport, called inside ProcessReady on the strand.
+  void Send(raft::Message message) override { send_(group_id_, std::move(message)); }
+
+  // Runs `fn(driver)` on the strand, then schedules ProcessReady.
+  template <typename Fn>
+  void Run(Fn fn) {
+    if (!accepting_.load(std::memory_order_acquire)) return;
+    asio::post(strand_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
+      if (!self->Usable()) return;
+      fn(*self->driver_);
+      self->CheckBroken();  // fn may have run TakeSnapshot
+      if (self->Usable()) self->ScheduleReady();
+    });
+  }
+
+  void ScheduleReady() {
+    if (ready_scheduled_) return;
+    ready_scheduled_ = true;
+    asio::post(strand_, [self = shared_from_this()] {
+      self->ready_scheduled_ = false;
+      if (!self->Usable()) return;
+      absl::Status status = self->driver_->ProcessReady();
+      if (!status.ok() && self->driver_->broken().ok()) {
+        LogWarning(
+            absl::StrFormat("group %d: ProcessReady: %s", self->group_id_, status.message()));
+      }
+      self->CheckBroken();
+    });
+  }
+
+  absl::Status Stop() {
+    accepting_.store(false, std::memory_order_release);
+    if (strand_.running_in_this_thread() || io_.stopped()) return Close();
+    auto done = std::make_shared<std::promise<absl::Status>>();
+    std::future<absl::Status> result = done->get_future();
+    asio::post(strand_, [self = shared_from_this(), done] { done->set_value(self->Close()); });
+    return result.get();
+  }
+
+  bool running() const { return accepting_.load(std::memory_order_acquire); }
+
+  asio::io_context& io_;
+  const uint64_t group_id_;
+  Strand strand_;
+  const SendFn send_;
+  // Set at Start before any strand work; reset on the strand by Close.
+  std::unique_ptr<raft::Driver> driver_;
+
+ private:
+  bool Usable() { return driver_ != nullptr && accepting_.load(std::memory_order_acquire); }
+
+  void CheckBroken() {
+    if (driver_ == nullptr || driver_->broken().ok() || broken_reported_) return;
+    broken_reported_ = true;
+    accepting_.store(false, std::memory_order_release);
+    LogError(absl::StrFormat("group %d: RAFT DRIVER BROKEN, the group stops taking work: %s",
+                             group_id_, driver_->broken().message()));
+  }
+
+  absl::Status Close() {
+    if (driver_ == nullptr) return absl::OkStatus();
+    absl::Status status = driver_->Close();
+    driver_.reset();
+    if (!status.ok()) return WithGroup(group_id_, status);
+    return status;
+  }
+
+  std::atomic<bool> accepting_{true};
+  // ---- Strand only ----
+  bool ready_scheduled_ = false;
+  bool broken_reported_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<GroupRunner>> GroupRunner::Start(
+    asio::io_context& io, uint64_t group_id, storage::Filesystem& fs, std::string dir,
+    const raft::ConfState& founding, const raft::DriverOptions& options,
+    raft::StateMachine* state_machine, SendFn send) {
+  auto core = std::make_shared<Core>(io, group_id, std::move(send));
+  absl::StatusOr<bool> exists = raft::RaftLogStore::Exists(fs, dir);
+  if (!exists.ok()) return WithGroup(group_id, exists.status());
+  absl::StatusOr<std::unique_ptr<raft::Driver>> driver =
+      *exists ? raft::Driver::Open(fs, std::move(dir), options, state_machine, core.get())
+              : raft::Driver::Bootstrap(fs, std::move(dir), founding, options, state_machine,
+                                        core.get());
+  if (!driver.ok()) return WithGroup(group_id, driver.status());
+  core->driver_ = *std::move(driver);
+  auto runner = std::unique_ptr<GroupRunner>(new GroupRunner(group_id, core));
+  core->Run([](raft::Driver&) {});
+  return runner;
+}
+
+GroupRunner::GroupRunner(uint64_t group_id, std::shared_ptr<Core> core)
+    : group_id_(group_id), core_(std::move(core)) {}
+
+GroupRunner::~GroupRunner() {
+  absl::Status status = core_->Stop();
+  if (!status.ok()) LogError(absl::StrFormat("closing on destruction: %s", status.message()));
+}
+
+void GroupRunner::Step(raft::Message message) {
+  core_->Run([message = std::move(message)](raft::Driver& driver) mutable {
+    // Stale or malformed messages are the core's to refuse; nothing to do about them here.
+    (void)driver.Step(std::move(message));
+  });
+}
+
+void GroupRunner::Tick() {
+  core_->Run([](raft::Driver& driver) { driver.Tick(); });
+}
+
+void GroupRunner::Post(std::function<void(raft::Driver&)> fn) {
+  core_->Run([fn = std::move(fn)](raft::Driver& driver) { fn(driver); });
+}
+
+absl::Status GroupRunner::Stop() { return core_->Stop(); }
+
+bool GroupRunner::running() const { return core_->running(); }
+
+GroupRunner::Strand GroupRunner::strand() const { return core_->strand_; }
+
+}  // namespace mq::broker::net
