@@ -1,5 +1,6 @@
 // mqbroker: one RaftMQ broker process. See `mqbroker --help` and broker/README.md.
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -8,6 +9,9 @@
 #include "broker/node/broker_options.h"
 
 int main(int argc, char** argv) {
+  // A peer or client that disconnects mid-write must cost an error on that socket, not the
+  // process.
+  std::signal(SIGPIPE, SIG_IGN);
   const std::vector<std::string> args(argv, argv + argc);
   auto options = mq::broker::ParseBrokerOptions(args);
   if (!options.ok()) {

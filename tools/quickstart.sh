@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: set up, build (release) and run.
-# Until the broker lands, "run" means: write a demo segmented commit log with group commits,
-# read it back, and verify and summarize it with mqlogdump.
+# The main job, from a fresh clone: set up, build (release), and start a local 3-broker
+# cluster on 127.0.0.1 (tools/cluster.sh), with a demo topic, then show how to use it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)"
+cmake --build --preset release -j "$(nproc)" --target mqbroker mqadmin
 
-demo_dir=${RAFTMQ_DEMO_DIR:-build/demo_log}
-rm -rf "$demo_dir"
-echo "== writing a demo commit log in $demo_dir"
-build/release/examples/segmented_log_demo "$demo_dir" 100000
-echo "== mqlogdump --verify (every segment, every record's CRC)"
-build/release/tools/mqlogdump/mqlogdump --verify --quiet "$demo_dir"
-echo "== the first records"
-build/release/tools/mqlogdump/mqlogdump --count 5 "$demo_dir"
-echo "== done: inspect it yourself with build/release/tools/mqlogdump/mqlogdump --help"
+export RAFTMQ_BIN=build/release
+bash tools/cluster.sh start
+mqadmin=build/release/tools/mqadmin/mqadmin
+$mqadmin updateTopic --topic demo --queues 8 >/dev/null
+cat <<TEXT
+
+RaftMQ is running: 3 brokers on 127.0.0.1:9871-9873 (data and logs in build/cluster).
+Try it (every mqadmin command has --help; see docs/mqadmin.md):
+
+  $mqadmin sendMessage --topic demo --tag hello --body 'Hello, RaftMQ'
+  $mqadmin consumeMessage --topic demo --group demo-readers --from earliest --count 1
+
+  $mqadmin clusterList          # groups, leaders, terms, commit indexes
+  $mqadmin topicStatus --topic demo
+
+Stop the cluster:  bash tools/cluster.sh stop
+TEXT

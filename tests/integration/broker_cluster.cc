@@ -134,6 +134,15 @@ std::string BrokerCluster::log_path(uint64_t id) const {
 
 void BrokerCluster::DumpLogs() const {
   for (const auto& [id, port] : ports_) {
+    if (auto it = pids_.find(id); it != pids_.end() && it->second != 0) {
+      int status = 0;
+      if (::waitpid(it->second, &status, WNOHANG) == it->second) {
+        std::cerr << "broker " << id << " died: "
+                  << (WIFSIGNALED(status) ? absl::StrCat("signal ", WTERMSIG(status))
+                                          : absl::StrCat("exit ", WEXITSTATUS(status)))
+                  << "\n";
+      }
+    }
     std::ifstream in(log_path(id));
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
