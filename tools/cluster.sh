@@ -37,8 +37,8 @@ start() {
   done
   # Ready when every group has a leader.
   for _ in $(seq 1 100); do
-    if "$bin/tools/mqadmin/mqadmin" clusterList --servers "$servers" --json 2>/dev/null |
-      grep -q '"leader_broker_id"' && ! "$bin/tools/mqadmin/mqadmin" clusterList \
+    if "$bin/tools/mqadmin/mqadmin" clusterList --servers "$servers" --deadline-ms 1000 --json 2>/dev/null |
+      grep -q '"leader_broker_id"' && ! "$bin/tools/mqadmin/mqadmin" clusterList --deadline-ms 1000 \
       --servers "$servers" --json 2>/dev/null | grep -qE '"leader_broker_id": *0[,}]'; then
       echo "cluster ready: --servers $servers"
       return 0
