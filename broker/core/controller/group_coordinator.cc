@@ -32,6 +32,16 @@ protocol::ResponseHeader GroupCoordinator::Fail(ErrorCode code, std::string mess
   return header;
 }
 
+protocol::ResponseHeader GroupCoordinator::UnknownGroup(std::string_view group) {
+  return Fail(ErrorCode::kUnknownGroup, absl::StrFormat("no subscription group %s", group));
+}
+
+protocol::ResponseHeader GroupCoordinator::UnknownMember(std::string_view group,
+                                                         std::string_view member_id) {
+  return Fail(ErrorCode::kUnknownMember,
+              absl::StrFormat("group %s has no member %s (join again)", group, member_id));
+}
+
 const protocol::SubGroupConfig* GroupCoordinator::FindConfig(std::string_view name) const {
   return view_->FindSubGroup(name);
 }
@@ -113,8 +123,7 @@ protocol::JoinGroupResponse GroupCoordinator::Join(const protocol::JoinGroupRequ
   protocol::JoinGroupResponse response;
   const protocol::SubGroupConfig* config = FindConfig(request.group);
   if (config == nullptr) {
-    response.header =
-        Fail(ErrorCode::kUnknownGroup, absl::StrFormat("no subscription group %s", request.group));
+    response.header = UnknownGroup(request.group);
     return response;
   }
   if (config->mode == protocol::ConsumeMode::kBroadcasting) {
@@ -153,16 +162,13 @@ protocol::HeartbeatResponse GroupCoordinator::Heartbeat(const protocol::Heartbea
   protocol::HeartbeatResponse response;
   const protocol::SubGroupConfig* config = FindConfig(request.group);
   if (config == nullptr) {
-    response.header =
-        Fail(ErrorCode::kUnknownGroup, absl::StrFormat("no subscription group %s", request.group));
+    response.header = UnknownGroup(request.group);
     return response;
   }
   if (config->mode == protocol::ConsumeMode::kBroadcasting) return response;
   auto group = groups_.find(request.group);
   if (group == groups_.end() || !group->second.members.contains(request.member_id)) {
-    response.header =
-        Fail(ErrorCode::kUnknownMember, absl::StrFormat("group %s has no member %s (join again)",
-                                                        request.group, request.member_id));
+    response.header = UnknownMember(request.group, request.member_id);
     return response;
   }
   group->second.members.find(request.member_id)->second.last_seen_ticks = now_ticks_;
@@ -180,8 +186,7 @@ protocol::SyncGroupResponse GroupCoordinator::Sync(const protocol::SyncGroupRequ
   protocol::SyncGroupResponse response;
   const protocol::SubGroupConfig* config = FindConfig(request.group);
   if (config == nullptr) {
-    response.header =
-        Fail(ErrorCode::kUnknownGroup, absl::StrFormat("no subscription group %s", request.group));
+    response.header = UnknownGroup(request.group);
     return response;
   }
   if (config->mode == protocol::ConsumeMode::kBroadcasting) {
@@ -197,9 +202,7 @@ protocol::SyncGroupResponse GroupCoordinator::Sync(const protocol::SyncGroupRequ
     }
   }
   if (member == nullptr) {
-    response.header =
-        Fail(ErrorCode::kUnknownMember, absl::StrFormat("group %s has no member %s (join again)",
-                                                        request.group, request.member_id));
+    response.header = UnknownMember(request.group, request.member_id);
     return response;
   }
   member->last_seen_ticks = now_ticks_;
@@ -212,16 +215,13 @@ protocol::LeaveGroupResponse GroupCoordinator::Leave(const protocol::LeaveGroupR
   protocol::LeaveGroupResponse response;
   const protocol::SubGroupConfig* config = FindConfig(request.group);
   if (config == nullptr) {
-    response.header =
-        Fail(ErrorCode::kUnknownGroup, absl::StrFormat("no subscription group %s", request.group));
+    response.header = UnknownGroup(request.group);
     return response;
   }
   if (config->mode == protocol::ConsumeMode::kBroadcasting) return response;
   auto group = groups_.find(request.group);
   if (group == groups_.end() || group->second.members.erase(request.member_id) == 0) {
-    response.header =
-        Fail(ErrorCode::kUnknownMember,
-             absl::StrFormat("group %s has no member %s", request.group, request.member_id));
+    response.header = UnknownMember(request.group, request.member_id);
     return response;
   }
   Rebalance(*config, group->second, true);
@@ -233,14 +233,11 @@ protocol::ResponseHeader GroupCoordinator::CheckGeneration(std::string_view grou
                                                            uint64_t generation) const {
   if (member_id.empty()) return {};
   const protocol::SubGroupConfig* config = FindConfig(group_name);
-  if (config == nullptr) {
-    return Fail(ErrorCode::kUnknownGroup, absl::StrFormat("no subscription group %s", group_name));
-  }
+  if (config == nullptr) return UnknownGroup(group_name);
   if (config->mode == protocol::ConsumeMode::kBroadcasting) return {};
   auto group = groups_.find(group_name);
   if (group == groups_.end() || !group->second.members.contains(member_id)) {
-    return Fail(ErrorCode::kUnknownMember,
-                absl::StrFormat("group %s has no member %s (join again)", group_name, member_id));
+    return UnknownMember(group_name, member_id);
   }
   if (generation != group->second.generation) {
     return Fail(ErrorCode::kFenced,

@@ -108,6 +108,8 @@ class GroupCoordinator {
   };
 
   static protocol::ResponseHeader Fail(protocol::ErrorCode code, std::string message);
+  static protocol::ResponseHeader UnknownGroup(std::string_view group);
+  static protocol::ResponseHeader UnknownMember(std::string_view group, std::string_view member_id);
   // The clustering group `name` in the view, or the failure to answer.
   const protocol::SubGroupConfig* FindConfig(std::string_view name) const;
   // Recomputes the assignments of `group`; bumps the generation when `membership_changed` or
