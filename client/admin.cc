@@ -1,16 +1,23 @@
 #include "client/admin.h"
 
+#include <algorithm>
+#include <chrono>
+#include <future>
 #include <map>
 #include <utility>
 
 #include "absl/strings/str_format.h"
 #include "client/client_runtime.h"
+#include "client/cluster_status_merge.h"
 #include "client/status.h"
 #include "storage/base/status_macros.h"
 
 namespace mq::client {
 
 using Target = ClientRuntime::Target;
+
+// How long ClusterStatus waits for each broker's own answer before calling it unreachable.
+constexpr std::chrono::milliseconds kBrokerStatusWait{2000};
 
 absl::StatusOr<std::unique_ptr<Admin>> Admin::Create(const ClientOptions& options) {
   MQ_ASSIGN_OR_RETURN(std::shared_ptr<ClientRuntime> runtime, ClientRuntime::Create(options));
@@ -53,7 +60,28 @@ absl::StatusOr<uint64_t> Admin::DeleteSubGroup(std::string_view name) {
 }
 
 absl::StatusOr<protocol::ClusterStatusResponse> Admin::ClusterStatus() {
-  return runtime_->CallSync(Target::Any(), protocol::ClusterStatusRequest{});
+  // Any broker names them all; then each is asked for its own replicas' view, all at once.
+  MQ_ASSIGN_OR_RETURN(protocol::ClusterStatusResponse first,
+                      runtime_->CallSync(Target::Any(), protocol::ClusterStatusRequest{}));
+  if (first.brokers.empty()) return first;  // nobody else to ask
+  ClientRuntime::CallPolicy policy;
+  policy.deadline =
+      std::min(runtime_->DefaultDeadline(), ClientRuntime::Clock::now() + kBrokerStatusWait);
+  std::vector<std::pair<uint64_t, std::future<absl::StatusOr<protocol::ClusterStatusResponse>>>>
+      calls;
+  for (const protocol::BrokerStatus& broker : first.brokers) {
+    auto promise =
+        std::make_shared<std::promise<absl::StatusOr<protocol::ClusterStatusResponse>>>();
+    calls.emplace_back(broker.broker_id, promise->get_future());
+    runtime_->Call<protocol::ClusterStatusRequest>(
+        Target::Address(broker.address), protocol::ClusterStatusRequest{}, policy,
+        [promise](absl::StatusOr<protocol::ClusterStatusResponse> response) {
+          promise->set_value(std::move(response));
+        });
+  }
+  std::vector<BrokerAnswer> answers;
+  for (auto& [broker_id, future] : calls) answers.push_back({broker_id, future.get()});
+  return MergeClusterStatus(answers);
 }
 
 absl::StatusOr<std::vector<protocol::QueueOffsetRange>> Admin::ListOffsets(std::string_view topic) {

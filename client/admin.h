@@ -45,7 +45,9 @@ class Admin {
   [[nodiscard]] absl::StatusOr<uint64_t> DeleteTopic(std::string_view name);
   [[nodiscard]] absl::StatusOr<uint64_t> UpdateSubGroup(const protocol::SubGroupConfig& config);
   [[nodiscard]] absl::StatusOr<uint64_t> DeleteSubGroup(std::string_view name);
-  // Brokers (reachable) and every Raft group's leader, term, indexes and replica lag.
+  // Brokers (reachable) and every Raft group's leader, term, indexes and replica lag: every
+  // broker is asked for its own view (2 s each at most) and the views are merged
+  // (cluster_status_merge.h); a broker that does not answer is reported unreachable.
   [[nodiscard]] absl::StatusOr<protocol::ClusterStatusResponse> ClusterStatus();
   // Min/max offset and last store time of every queue of `topic`, in queue order (each asked of
   // its data group's leader). A queue whose leader could not answer carries its error code.

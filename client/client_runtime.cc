@@ -33,6 +33,8 @@ std::string TargetName(const ClientRuntime::Target& target) {
       return absl::StrFormat("the leader of group %u", target.group_id);
     case Kind::kQueue:
       return absl::StrFormat("the leader of %s/%u", target.topic, target.queue_id);
+    case Kind::kAddress:
+      return absl::StrFormat("the broker at %s", target.address);
   }
   return "?";
 }
@@ -142,6 +144,9 @@ void ClientRuntime::ResolveAddress(std::shared_ptr<CallState> state,
   switch (target.kind) {
     case Kind::kAny:
       done(routes_.NextAnyAddress());
+      return;
+    case Kind::kAddress:
+      done(target.address);
       return;
     case Kind::kController:
     case Kind::kGroup: {

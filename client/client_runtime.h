@@ -53,17 +53,21 @@ class ClientRuntime : public std::enable_shared_from_this<ClientRuntime> {
   using Clock = std::chrono::steady_clock;
 
   struct Target {
-    enum class Kind : uint8_t { kAny, kController, kGroup, kQueue };
+    enum class Kind : uint8_t { kAny, kController, kGroup, kQueue, kAddress };
     Kind kind = Kind::kAny;
     uint64_t group_id = 0;
     std::string topic{};
     uint32_t queue_id = 0;
+    std::string address{};  // kAddress: this broker and no other (retries go there too)
 
     static Target Any() { return {}; }
     static Target Controller() { return {.kind = Kind::kController}; }
     static Target Group(uint64_t group_id) { return {.kind = Kind::kGroup, .group_id = group_id}; }
     static Target Queue(std::string topic, uint32_t queue_id) {
       return {.kind = Kind::kQueue, .topic = std::move(topic), .queue_id = queue_id};
+    }
+    static Target Address(std::string host_port) {
+      return {.kind = Kind::kAddress, .address = std::move(host_port)};
     }
   };
 

@@ -114,11 +114,14 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
   PeerLinkStats stats() const {
     PeerLinkStats s;
     s.connected = connected_.load();
+    s.refused = refused_.load();
     s.connects = connects_.load();
     s.connect_failures = connect_failures_.load();
     s.batches_sent = batches_sent_.load();
     s.messages_sent = messages_sent_.load();
     s.messages_dropped = messages_dropped_.load();
+    std::lock_guard<std::mutex> lock(error_mu_);
+    s.last_error = last_error_;
     return s;
   }
 
@@ -198,14 +201,17 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
       return Disconnect(absl::StrFormat("HelloResponse: %s", response.status().message()));
     }
     if (!response->header.ok()) {
+      refused_.store(true);
       return Disconnect(absl::StrFormat("Hello refused: %s %s",
                                         protocol::ErrorCodeName(response->header.error_code),
                                         response->header.message));
     }
     if (response->broker_id != id_) {
+      refused_.store(true);
       return Disconnect(absl::StrFormat("the broker at %s is broker %d, not %d",
                                         FormatHostPort(address_), response->broker_id, id_));
     }
+    refused_.store(false);
     timer_.cancel();
     state_ = State::kConnected;
     connected_.store(true);
@@ -241,6 +247,10 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
     CloseSocket();
     connected_.store(false);
     connect_failures_.fetch_add(1);
+    {
+      std::lock_guard<std::mutex> lock(error_mu_);
+      last_error_ = why;
+    }
     ReportSnapshots(writing_snapshots_, false);
     writing_snapshots_.clear();
     // One line when a link goes down and one per ten failed attempts, not one per retry.
@@ -363,11 +373,15 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
   uint64_t queue_bytes_ = 0;
 
   std::atomic<bool> connected_{false};
+  std::atomic<bool> refused_{false};
   std::atomic<uint64_t> connects_{0};
   std::atomic<uint64_t> connect_failures_{0};
   std::atomic<uint64_t> batches_sent_{0};
   std::atomic<uint64_t> messages_sent_{0};
   std::atomic<uint64_t> messages_dropped_{0};
+  // Why the last attempt failed or the link broke; kept after a reconnect (for stats).
+  mutable std::mutex error_mu_;
+  std::string last_error_;
 };
 
 PeerTransport::PeerTransport(asio::io_context& io, PeerTransportOptions options,

@@ -58,7 +58,7 @@ struct PeerTransportOptions {
   uint64_t batch_bytes_target = 8ull << 20;
   size_t batch_messages_max = 4096;
   // For reading the peer's HelloResponse.
-  protocol::ProtocolLimits limits;
+  protocol::ProtocolLimits limits{};
 };
 
 struct PeerTransportHooks {
@@ -73,11 +73,15 @@ struct PeerTransportHooks {
 // Counters of one peer link, for tests and metrics.
 struct PeerLinkStats {
   bool connected = false;
+  // The last Hello was answered with a refusal (another cluster id) or by a broker with
+  // another id: a configuration error, not a network one.
+  bool refused = false;
   uint64_t connects = 0;          // successful Hello exchanges
   uint64_t connect_failures = 0;  // failed attempts and broken connections
   uint64_t batches_sent = 0;      // PeerBatch frames written
   uint64_t messages_sent = 0;
   uint64_t messages_dropped = 0;  // by the queue bound, a broken connection, or Stop
+  std::string last_error;         // why the last attempt failed or the link broke; "" if never
 };
 
 class PeerTransport {

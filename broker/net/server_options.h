@@ -29,9 +29,9 @@ struct ServerOptions {
   std::string cluster_id;
   // Frame and payload limits of every connection (frame_bytes_max and batch_bytes_max are
   // announced in HelloResponse).
-  protocol::ProtocolLimits limits;
+  protocol::ProtocolLimits limits{};
   // What a peer's PeerBatch may hold.
-  raft::wire::DecodeLimits peer_limits;
+  raft::wire::DecodeLimits peer_limits{};
   // Requests of one client connection handed to the handler and not answered yet, and
   // answers queued for writing: at either limit the session stops reading (back-pressure on
   // that client only).

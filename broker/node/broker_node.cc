@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "broker/net/host_port.h"
+#include "broker/node/peer_wait.h"
 #include "storage/base/logging.h"
 #include "storage/base/status_macros.h"
 #include "storage/fs/posix_filesystem.h"
@@ -37,7 +39,21 @@ absl::StatusOr<ClusterConfig> MakeConfig(const BrokerOptions& options) {
 absl::StatusOr<std::unique_ptr<BrokerNode>> BrokerNode::Start(const BrokerOptions& options) {
   MQ_ASSIGN_OR_RETURN(ClusterConfig config, MakeConfig(options));
   std::unique_ptr<BrokerNode> node(new BrokerNode(options, std::move(config)));
-  if (absl::Status status = node->Init(); !status.ok()) {
+  absl::Status status = node->Init();
+  if (status.ok()) {
+    // Serving already (peers must be able to reach us), but refuse to go on alone.
+    status = WaitForPeerQuorum(
+        node->config_, options.broker_id,
+        [&](uint64_t id) {
+          const net::PeerLinkStats stats = node->transport_->stats(id);
+          return PeerLinkState{
+              .connected = stats.connected, .refused = stats.refused, .last_error = stats.last_error};
+        },
+        PeerWaitOptions{.timeout = std::chrono::milliseconds(options.peer_wait_ms)},
+        RealClock::Get(),
+        [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); });
+  }
+  if (!status.ok()) {
     (void)node->StopAll();
     return status;
   }

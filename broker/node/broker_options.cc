@@ -57,6 +57,8 @@ absl::Status Set(BrokerOptions& o, const std::string& name, const std::string& v
     MQ_ASSIGN_OR_RETURN(o.tick_ms, ParseNumber<uint32_t>(name, value, 1, 10000));
   } else if (name == "election-ticks") {
     MQ_ASSIGN_OR_RETURN(o.election_ticks, ParseNumber<uint32_t>(name, value, 2, 1000));
+  } else if (name == "peer-wait-ms") {
+    MQ_ASSIGN_OR_RETURN(o.peer_wait_ms, ParseNumber<uint32_t>(name, value, 0, 3600000));
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown option --", name, " (see mqbroker --help)"));
@@ -104,6 +106,9 @@ Options:
   --threads N          I/O threads (default 4)
   --tick-ms MS         Raft tick (default 50)
   --election-ticks N   election timeout in ticks, randomized up to twice that (default 10)
+  --peer-wait-ms MS    at startup, wait this long for a majority of the brokers to answer, then
+                       exit with an error naming the unreachable ones; 0 skips the check
+                       (default 60000)
   --config FILE        read options from FILE, one 'name = value' per line (flags win)
   --help               print this text
 

@@ -16,7 +16,7 @@ absl::StatusOr<BrokerOptions> Parse(std::vector<std::string> args) {
 TEST(BrokerOptionsTest, ParsesEveryFlagInBothSpellings) {
   auto o = Parse({"--id", "2", "--data=/d", "--peers", "1@a:1,2@b:2", "--listen", "0.0.0.0:2",
                   "--http=b:80", "--cluster-id", "c", "--data-groups", "5", "--threads=2",
-                  "--tick-ms", "20", "--election-ticks", "8"});
+                  "--tick-ms", "20", "--election-ticks", "8", "--peer-wait-ms", "0"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->broker_id, 2u);
   EXPECT_EQ(o->data_dir, "/d");
@@ -28,6 +28,7 @@ TEST(BrokerOptionsTest, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(o->threads, 2u);
   EXPECT_EQ(o->tick_ms, 20u);
   EXPECT_EQ(o->election_ticks, 8u);
+  EXPECT_EQ(o->peer_wait_ms, 0u);
 }
 
 TEST(BrokerOptionsTest, HelpSkipsRequiredChecks) {
