@@ -191,20 +191,28 @@ void Connection::OnWritten(const asio::error_code& ec) {
 
 void Connection::ReadMore() {
   auto self = shared_from_this();
-  auto buffer = std::make_shared<std::vector<char>>(kReadChunkBytes);
-  socket_.async_read_some(
-      asio::buffer(*buffer), [self, buffer](const asio::error_code& ec, size_t bytes) {
-        if (!ec && !self->failed_) {
-          absl::Status fed = self->decoder_.Feed(std::string_view(buffer->data(), bytes));
-          if (!fed.ok()) {
-            self->Close(MakeClientError(
-                absl::StatusCode::kUnavailable, /*definite=*/false,
-                absl::StrFormat("bad frame from %s: %s", self->address_, fed.message())));
-            return;
-          }
-        }
-        self->OnRead(ec, bytes);
-      });
+  // Inside a large payload (a fetch response), the socket reads straight into the frame's
+  // buffer: no copy. Otherwise into read_buffer_ (one read may carry many small frames).
+  const std::span<char> direct = decoder_.ReadBuffer();
+  const bool into_frame = direct.size() >= kReadChunkBytes;
+  if (!into_frame && read_buffer_.size() != kReadChunkBytes) read_buffer_.resize(kReadChunkBytes);
+  const asio::mutable_buffer target = into_frame
+                                          ? asio::buffer(direct.data(), direct.size())
+                                          : asio::buffer(read_buffer_.data(), read_buffer_.size());
+  socket_.async_read_some(target, [self, into_frame](const asio::error_code& ec, size_t bytes) {
+    if (!ec && !self->failed_) {
+      absl::Status fed =
+          into_frame ? self->decoder_.Commit(bytes)
+                     : self->decoder_.Feed(std::string_view(self->read_buffer_.data(), bytes));
+      if (!fed.ok()) {
+        self->Close(MakeClientError(
+            absl::StatusCode::kUnavailable, /*definite=*/false,
+            absl::StrFormat("bad frame from %s: %s", self->address_, fed.message())));
+        return;
+      }
+    }
+    self->OnRead(ec, bytes);
+  });
 }
 
 void Connection::OnRead(const asio::error_code& ec, size_t bytes) {

@@ -89,6 +89,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   asio::steady_timer connect_timer_;
   protocol::FrameDecoder decoder_;
+  std::vector<char> read_buffer_;  // socket reads outside large payloads (one read at a time)
 
   bool connected_ = false;
   bool ready_ = false;  // Hello answered OK

@@ -19,6 +19,12 @@ bool IsBroadcast(const ConsumerOptions& options) {
   return options.mode == protocol::ConsumeMode::kBroadcasting;
 }
 
+// CommitOffset answers the consumer handles itself (a rebalance or a rejoin follows).
+std::vector<protocol::ErrorCode> CommitReturnCodes() {
+  return {protocol::ErrorCode::kFenced, protocol::ErrorCode::kUnknownMember,
+          protocol::ErrorCode::kRebalanceInProgress};
+}
+
 absl::Status Rejected(absl::StatusCode code, std::string message) {
   return MakeClientError(code, /*definite=*/true, message);
 }
@@ -368,6 +374,26 @@ void ConsumerCore::StartFetchLocked(const QueueKey& key) {
 
 void ConsumerCore::OnFetched(const QueueKey& key, uint64_t epoch, uint64_t offset,
                              absl::StatusOr<protocol::FetchResponse> response) {
+  // Decoded before taking mu_ (this verifies and copies every message), so a Poll draining
+  // the other queues is not held up behind it.
+  std::vector<ReceivedMessage> decoded;
+  absl::Status decode_error;
+  uint64_t decode_stop = 0;  // with decode_error: where the batch that failed starts
+  if (response.ok() && response->header.error_code != protocol::ErrorCode::kOffsetOutOfRange) {
+    size_t slots = 0;
+    for (const protocol::FetchedBatch& batch : response->batches) slots += batch.slots.size();
+    decoded.reserve(slots);
+    for (const protocol::FetchedBatch& batch : response->batches) {
+      absl::Status status = DecodeFetchedBatchInto(key.first, key.second, batch, decoded);
+      if (!status.ok()) {
+        // A batch that does not verify cannot be skipped silently: stop before it, report,
+        // and let the next Poll fetch it again.
+        decode_error = std::move(status);
+        decode_stop = batch.base_offset + (batch.slots.empty() ? 0 : batch.slots.front());
+        break;
+      }
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (epoch != epoch_ || closed_) return;
   auto it = queues_.find(key);
@@ -396,30 +422,30 @@ void ConsumerCore::OnFetched(const QueueKey& key, uint64_t epoch, uint64_t offse
   q.last_error = absl::OkStatus();
   size_t added = 0;
   uint64_t next = std::max(response->next_offset, offset);
-  for (const protocol::FetchedBatch& batch : response->batches) {
-    absl::StatusOr<std::vector<ReceivedMessage>> messages =
-        DecodeFetchedBatch(key.first, key.second, batch);
-    if (!messages.ok()) {
-      // A batch that does not verify cannot be skipped silently: stop before it, report, and
-      // let the next Poll fetch it again.
-      q.last_error = messages.status();
-      LogError(absl::StrFormat("consumer %s: %s", options_.group, messages.status().message()));
-      next = batch.base_offset + (batch.slots.empty() ? 0 : batch.slots.front());
-      next = std::max(next, offset);
-      break;
-    }
-    for (ReceivedMessage& m : *messages) {
-      if (m.offset < offset) continue;  // before what we asked for
-      next = std::max(next, m.offset + 1);
-      q.buffer.push_back(std::move(m));
-      ++added;
-    }
+  if (!decode_error.ok()) {
+    q.last_error = decode_error;
+    LogError(absl::StrFormat("consumer %s: %s", options_.group, decode_error.message()));
+    next = std::max(decode_stop, offset);
+  }
+  for (ReceivedMessage& m : decoded) {
+    if (m.offset < offset) continue;  // before what we asked for
+    next = std::max(next, m.offset + 1);
+    q.buffer.push_back(std::move(m));
+    ++added;
   }
   q.fetch_offset = next;
   q.buffer_next_offset = next;
   if (q.buffer.empty()) {
     // Everything up to `next` was filtered out: nothing to hand out, the position moves.
     q.consumed = std::max(q.consumed, next);
+  }
+  // Read ahead: a fetch that brought messages is followed at once by the next one (from here,
+  // the io thread), so the broker reads and sends while the application processes, instead of
+  // waiting for the next Poll. Bounded: only while the queue holds at most one fetch's worth,
+  // so an application that stops polling stops the fetching after one more fetch.
+  if (added > 0 && q.last_error.ok() && !closing_ &&
+      q.buffer.size() <= options_.fetch_messages_max) {
+    StartFetchLocked(key);
   }
   cv_.notify_all();
 }
@@ -435,20 +461,13 @@ absl::StatusOr<std::vector<ReceivedMessage>> ConsumerCore::Poll(uint32_t timeout
   }
   MQ_RETURN_IF_ERROR(EnsureMembership(until));
   if (options_.auto_commit) {
-    bool due;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      due = Clock::now() - last_auto_commit_ >=
-            std::chrono::milliseconds(options_.auto_commit_interval_ms);
-    }
-    if (due) {
-      absl::Status committed = Commit();
-      if (!committed.ok()) {
-        LogWarning(
-            absl::StrFormat("consumer %s: auto commit: %s", options_.group, committed.message()));
-      }
-      std::lock_guard<std::mutex> lock(mu_);
+    // In the background: a commit is a replicated write at the controller (a majority fsync),
+    // and waiting for it here would hold back messages that are already fetched.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!commit_in_flight_ && Clock::now() - last_auto_commit_ >=
+                                  std::chrono::milliseconds(options_.auto_commit_interval_ms)) {
       last_auto_commit_ = Clock::now();
+      StartAutoCommitLocked();
     }
   }
   std::unique_lock<std::mutex> lock(mu_);
@@ -517,25 +536,18 @@ absl::Status ConsumerCore::Commit(std::string_view topic, uint32_t queue_id, uin
       {{.topic = std::string(topic), .queue_id = queue_id, .offset = next_offset}});
 }
 
-absl::Status ConsumerCore::CommitOffsets(std::vector<protocol::QueueOffset> offsets) {
-  if (offsets.empty()) return absl::OkStatus();
-  protocol::CommitOffsetRequest request;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    request = {.group = options_.group,
-               .member_id = IsBroadcast(options_) ? "" : member_id_,
-               .generation = generation_,
-               .instance = IsBroadcast(options_) ? options_.instance : "",
-               .offsets = offsets};
-  }
-  MQ_ASSIGN_OR_RETURN(
-      protocol::CommitOffsetResponse response,
-      runtime_->CallSync(
-          Target::Controller(), request,
-          {.return_codes = {protocol::ErrorCode::kFenced, protocol::ErrorCode::kUnknownMember,
-                            protocol::ErrorCode::kRebalanceInProgress}}));
-  protocol::ErrorCode code = response.header.error_code;
-  std::lock_guard<std::mutex> lock(mu_);
+protocol::CommitOffsetRequest ConsumerCore::CommitRequestLocked(
+    std::vector<protocol::QueueOffset> offsets) const {
+  return {.group = options_.group,
+          .member_id = IsBroadcast(options_) ? "" : member_id_,
+          .generation = generation_,
+          .instance = IsBroadcast(options_) ? options_.instance : "",
+          .offsets = std::move(offsets)};
+}
+
+absl::Status ConsumerCore::FinishCommitLocked(const std::vector<protocol::QueueOffset>& offsets,
+                                              const protocol::ResponseHeader& header) {
+  const protocol::ErrorCode code = header.error_code;
   if (code != protocol::ErrorCode::kOk) {
     if (code == protocol::ErrorCode::kUnknownMember) {
       rejoin_needed_ = true;
@@ -543,16 +555,58 @@ absl::Status ConsumerCore::CommitOffsets(std::vector<protocol::QueueOffset> offs
       rebalance_needed_ = true;
     }
     cv_.notify_all();
-    return MakeClientError(protocol::ToStatusCode(code), /*definite=*/true,
-                           absl::StrFormat("CommitOffset: %s: %s", protocol::ErrorCodeName(code),
-                                           response.header.message),
-                           code);
+    return MakeClientError(
+        protocol::ToStatusCode(code), /*definite=*/true,
+        absl::StrFormat("CommitOffset: %s: %s", protocol::ErrorCodeName(code), header.message),
+        code);
   }
   for (const protocol::QueueOffset& o : offsets) {
     auto it = queues_.find({o.topic, o.queue_id});
     if (it != queues_.end()) it->second.committed = o.offset;
   }
   return absl::OkStatus();
+}
+
+void ConsumerCore::StartAutoCommitLocked() {
+  std::vector<protocol::QueueOffset> offsets;
+  for (const auto& [key, q] : queues_) {
+    if (!q.initialized || q.consumed == q.committed) continue;
+    offsets.push_back({.topic = key.first, .queue_id = key.second, .offset = q.consumed});
+  }
+  if (offsets.empty() || closed_) return;
+  commit_in_flight_ = true;
+  runtime_->Call<protocol::CommitOffsetRequest>(
+      Target::Controller(), CommitRequestLocked(offsets), {.return_codes = CommitReturnCodes()},
+      [self = shared_from_this(),
+       offsets](absl::StatusOr<protocol::CommitOffsetResponse> response) {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        self->commit_in_flight_ = false;
+        self->cv_.notify_all();
+        absl::Status status =
+            response.ok() ? self->FinishCommitLocked(offsets, response->header) : response.status();
+        if (!status.ok()) {
+          LogWarning(absl::StrFormat("consumer %s: auto commit: %s", self->options_.group,
+                                     status.message()));
+        }
+      });
+}
+
+absl::Status ConsumerCore::CommitOffsets(std::vector<protocol::QueueOffset> offsets) {
+  if (offsets.empty()) return absl::OkStatus();
+  protocol::CommitOffsetRequest request;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // An auto commit still in flight carries older positions: let it land first, so it cannot
+    // overwrite these at the controller.
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.client.deadline_ms),
+                 [&] { return !commit_in_flight_; });
+    request = CommitRequestLocked(offsets);
+  }
+  MQ_ASSIGN_OR_RETURN(protocol::CommitOffsetResponse response,
+                      runtime_->CallSync(Target::Controller(), std::move(request),
+                                         {.return_codes = CommitReturnCodes()}));
+  std::lock_guard<std::mutex> lock(mu_);
+  return FinishCommitLocked(offsets, response.header);
 }
 
 void ConsumerCore::Close() {

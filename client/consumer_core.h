@@ -5,8 +5,10 @@
 // Per assigned queue: a fetch position, at most one fetch in flight (a long poll to the
 // queue's leader), a buffer of fetched messages Poll has not returned yet, and the consumed
 // position (past what Poll returned; what Commit stores). Fetches are issued by Poll for every
-// queue whose buffer is empty and re-issued from the io thread when a long poll comes back
-// empty, so a slow queue never delays a busy one.
+// queue whose buffer is empty, so a slow queue never delays a busy one; a fetch that brought
+// messages is followed at once by the next one from the io thread (read-ahead) while the
+// queue's buffer holds at most fetch_messages_max messages. Auto commits go out from Poll in
+// the background, one at a time.
 //
 // Group protocol (clustering): JoinGroup on the first Poll; heartbeats every
 // heartbeat_interval_ms on the io thread; a heartbeat answering REBALANCE_IN_PROGRESS or a newer
@@ -78,6 +80,13 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   absl::Status AssignAllQueues();
   absl::Status InitPositions(const std::vector<QueueKey>& queues);
   absl::Status CommitOffsets(std::vector<protocol::QueueOffset> offsets);
+  protocol::CommitOffsetRequest CommitRequestLocked(
+      std::vector<protocol::QueueOffset> offsets) const;
+  // Records a commit's outcome (positions committed, or a rebalance/rejoin to do).
+  absl::Status FinishCommitLocked(const std::vector<protocol::QueueOffset>& offsets,
+                                  const protocol::ResponseHeader& header);
+  // Auto commit without blocking Poll: one in flight at a time.
+  void StartAutoCommitLocked();
   void SetAssignment(const std::vector<protocol::QueueRef>& assignment, uint64_t generation);
 
   // Under mu_ (posts async work).
@@ -100,6 +109,7 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   bool wakeup_ = false;
   bool rebalance_needed_ = false;
   bool rejoin_needed_ = false;
+  bool commit_in_flight_ = false;  // an auto commit awaits its answer
   std::string member_id_;
   uint64_t generation_ = 0;
   uint32_t heartbeat_interval_ms_ = 0;

@@ -1,6 +1,7 @@
 // PullConsumer and PushConsumer against FakeBroker: fetched batches decoded by slot (tag
 // filtered), positions and commits, start positions, the rebalance protocol, broadcasting.
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
@@ -30,6 +31,7 @@ struct GroupCluster {
   uint64_t committed = protocol::kNoOffset;
   bool rebalance = false;
   int heartbeats = 0;
+  std::vector<uint64_t> fetch_offsets;  // every FetchRequest's offset, in arrival order
 
   GroupCluster() {
     broker.SetHandler([this](const protocol::Request& r) -> std::optional<protocol::Response> {
@@ -83,6 +85,7 @@ struct GroupCluster {
         return protocol::LeaveGroupResponse{};
       }
       const auto& fetch = std::get<protocol::FetchRequest>(r);
+      fetch_offsets.push_back(fetch.offset);
       if (fetch.offset > 10) {
         return protocol::FetchResponse{
             .header = {.error_code = ErrorCode::kOffsetOutOfRange, .definite = true},
@@ -190,9 +193,14 @@ TEST(PullConsumerTest, StartsAtEarliestOrLatestWithoutCommittedOffset) {
     options.start_position = start;
     auto consumer = PullConsumer::Create(options);
     ASSERT_TRUE((*consumer)->Subscribe("t").ok());
-    auto polled = (*consumer)->Poll(50);
-    ASSERT_TRUE(polled.ok()) << polled.status();
-    auto fetches = cluster.broker.RequestsOf<protocol::FetchRequest>();
+    // The first fetch leaves once the group is joined and the position resolved, which may
+    // take longer than one Poll on a loaded machine: poll until the broker has seen it.
+    std::vector<protocol::FetchRequest> fetches;
+    for (int i = 0; i < 200 && fetches.empty(); ++i) {
+      auto polled = (*consumer)->Poll(50);
+      ASSERT_TRUE(polled.ok()) << polled.status();
+      fetches = cluster.broker.RequestsOf<protocol::FetchRequest>();
+    }
     ASSERT_FALSE(fetches.empty());
     EXPECT_EQ(fetches[0].offset, start == StartPosition::kEarliest ? 0u : 10u);
     EXPECT_EQ(fetches[0].tag_filter, "");  // "*" sends no filter
@@ -213,6 +221,53 @@ TEST(PullConsumerTest, AutoCommitAndSubscribeRules) {
   (*consumer)->Close();  // commits
   std::lock_guard<std::mutex> lock(cluster.mu);
   EXPECT_EQ(cluster.committed, 10u);
+}
+
+// Waits (bounded) until `done` holds under the cluster's lock; false if it never did.
+template <typename F>
+bool Eventually(GroupCluster& cluster, F done) {
+  for (int i = 0; i < 2000; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(cluster.mu);
+      if (done()) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+TEST(PullConsumerTest, FetchesAheadWhileTheApplicationProcesses) {
+  GroupCluster cluster;
+  cluster.committed = 0;
+  auto consumer = PullConsumer::Create(cluster.Options());
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  ASSERT_TRUE((*consumer)->Subscribe("t").ok());
+  ASSERT_EQ(PollFor(**consumer, 10).size(), 10u);
+  // No Poll since the messages came: the next fetch (from offset 10) went out by itself.
+  EXPECT_TRUE(Eventually(cluster, [&] {
+    return std::count(cluster.fetch_offsets.begin(), cluster.fetch_offsets.end(), 10u) > 0;
+  }));
+  // An empty answer does not fetch again until the application polls: bounded read-ahead.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard<std::mutex> lock(cluster.mu);
+    EXPECT_EQ(std::count(cluster.fetch_offsets.begin(), cluster.fetch_offsets.end(), 10u), 1);
+  }
+  (*consumer)->Close();
+}
+
+TEST(PullConsumerTest, AutoCommitRunsInTheBackgroundOfPoll) {
+  GroupCluster cluster;
+  cluster.committed = 0;
+  ConsumerOptions options = cluster.Options();
+  options.auto_commit = true;
+  options.auto_commit_interval_ms = 0;
+  auto consumer = PullConsumer::Create(options);
+  ASSERT_TRUE((*consumer)->Subscribe("t").ok());
+  ASSERT_EQ(PollFor(**consumer, 10).size(), 10u);
+  ASSERT_TRUE((*consumer)->Poll(1).ok());  // starts the commit of offset 10
+  EXPECT_TRUE(Eventually(cluster, [&] { return cluster.committed == 10u; }));
+  (*consumer)->Close();
 }
 
 TEST(PullConsumerTest, RebalanceInProgressSyncsTheNewAssignment) {

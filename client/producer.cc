@@ -37,8 +37,11 @@ class ProducerImpl : public std::enable_shared_from_this<ProducerImpl> {
   ProducerImpl(const ProducerOptions& options, std::shared_ptr<ClientRuntime> runtime)
       : options_(options), runtime_(std::move(runtime)), callbacks_(1) {}
 
+  // `complete_inline`: run `callback` on the io thread when the result arrives instead of
+  // handing it to the callback thread (for callbacks that only fulfil a promise: one thread
+  // hop less on every acknowledgement a Send() waits for).
   void Send(std::string_view topic, Message message, SendCallback callback,
-            const SendOptions& send_options);
+            const SendOptions& send_options, bool complete_inline = false);
   void Flush();
   void Close();
 
@@ -48,6 +51,7 @@ class ProducerImpl : public std::enable_shared_from_this<ProducerImpl> {
     SendCallback callback;
     uint64_t bytes = 0;
     Clock::time_point deadline;
+    bool complete_inline = false;
   };
   struct QueueState {
     std::deque<Pending> buffered;
@@ -91,7 +95,7 @@ class ProducerImpl : public std::enable_shared_from_this<ProducerImpl> {
 };
 
 void ProducerImpl::Send(std::string_view topic, Message message, SendCallback callback,
-                        const SendOptions& send_options) {
+                        const SendOptions& send_options, bool complete_inline) {
   absl::Status valid = protocol::ValidateMessage(message);
   if (!valid.ok()) {
     callback(MakeClientError(absl::StatusCode::kInvalidArgument, /*definite=*/true,
@@ -124,7 +128,8 @@ void ProducerImpl::Send(std::string_view topic, Message message, SendCallback ca
   Pending pending{.message = std::move(message),
                   .callback = std::move(callback),
                   .bytes = bytes,
-                  .deadline = runtime_->DefaultDeadline()};
+                  .deadline = runtime_->DefaultDeadline(),
+                  .complete_inline = complete_inline};
   asio::post(runtime_->io(),
              [self = shared_from_this(), topic = std::string(topic), pending = std::move(pending),
               queue = send_options.queue_id]() mutable {
@@ -329,6 +334,14 @@ void ProducerImpl::OnProduced(const QueueKey& key, std::vector<Pending> batch,
 
 void ProducerImpl::Complete(Pending pending, absl::StatusOr<SendResult> result) {
   uint64_t bytes = pending.bytes;
+  if (pending.complete_inline) {
+    pending.callback(std::move(result));
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_bytes_ -= bytes;
+    --pending_messages_;
+    cv_.notify_all();
+    return;
+  }
   callbacks_.Post(
       [this, callback = std::move(pending.callback), result = std::move(result), bytes]() mutable {
         callback(std::move(result));
@@ -398,7 +411,7 @@ std::future<absl::StatusOr<SendResult>> Producer::SendAsync(std::string_view top
   impl_->Send(
       topic, std::move(message),
       [promise](absl::StatusOr<SendResult> result) { promise->set_value(std::move(result)); },
-      options);
+      options, /*complete_inline=*/true);
   return future;
 }
 

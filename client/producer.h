@@ -19,7 +19,9 @@
 //
 // Results: every message gets a SendResult or a failure per client/status.h (rejected = not
 // stored; unknown = may be stored). Callbacks run on the producer's callback thread, in send
-// order per queue; they may call SendAsync but must not block for long.
+// order per queue; they may call SendAsync but must not block for long. The futures of Send and
+// the future-returning SendAsync are fulfilled on the io thread directly (no callback-thread
+// hop on the acknowledgement path).
 //
 // Lifecycle: Create -> Send* -> Close (flushes, waits for every result; the destructor calls
 // it). Thread-safe: any thread may send. Back-pressure: SendAsync blocks while more than

@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "client/protocol/record_batch.h"
 #include "client/status.h"
+#include "storage/base/status_macros.h"
 
 namespace mq::client {
 namespace {
@@ -35,8 +36,9 @@ ReceivedMessage ToReceived(const protocol::RecordBatchReader& reader, uint32_t s
 
 }  // namespace
 
-absl::StatusOr<std::vector<ReceivedMessage>> DecodeFetchedBatch(
-    std::string_view topic, uint32_t queue_id, const protocol::FetchedBatch& batch) {
+absl::Status DecodeFetchedBatchInto(std::string_view topic, uint32_t queue_id,
+                                    const protocol::FetchedBatch& batch,
+                                    std::vector<ReceivedMessage>& out) {
   absl::StatusOr<protocol::RecordBatchReader> reader =
       protocol::RecordBatchReader::Open(batch.record_batch);
   if (!reader.ok()) {
@@ -46,8 +48,7 @@ absl::StatusOr<std::vector<ReceivedMessage>> DecodeFetchedBatch(
                                            topic, queue_id, batch.base_offset, batch.raft_index,
                                            reader.status().message()));
   }
-  std::vector<ReceivedMessage> out;
-  out.reserve(batch.slots.size());
+  // Slots are checked before anything is appended: a bad batch adds nothing.
   for (uint32_t slot : batch.slots) {
     if (slot >= reader->message_count()) {
       return MakeClientError(
@@ -55,12 +56,22 @@ absl::StatusOr<std::vector<ReceivedMessage>> DecodeFetchedBatch(
           absl::StrFormat("fetched batch of %s/%u at offset %u: slot %u of %u messages", topic,
                           queue_id, batch.base_offset, slot, reader->message_count()));
     }
+  }
+  out.reserve(out.size() + batch.slots.size());
+  for (uint32_t slot : batch.slots) {
     protocol::MessageId id{.group_id = static_cast<uint32_t>(batch.group_id),
                            .raft_index = batch.raft_index,
                            .slot = slot};
     out.push_back(ToReceived(*reader, slot, topic, queue_id, batch.base_offset + slot, id,
                              batch.store_time_ms));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ReceivedMessage>> DecodeFetchedBatch(
+    std::string_view topic, uint32_t queue_id, const protocol::FetchedBatch& batch) {
+  std::vector<ReceivedMessage> out;
+  MQ_RETURN_IF_ERROR(DecodeFetchedBatchInto(topic, queue_id, batch, out));
   return out;
 }
 

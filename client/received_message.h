@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/protocol/message_id.h"
 #include "client/protocol/messages.h"
@@ -40,6 +41,10 @@ struct ReceivedMessage {
 // (rejected) if the batch does not verify or a slot is out of range.
 [[nodiscard]] absl::StatusOr<std::vector<ReceivedMessage>> DecodeFetchedBatch(
     std::string_view topic, uint32_t queue_id, const protocol::FetchedBatch& batch);
+// The same, appended to `out`; on an error nothing is appended.
+[[nodiscard]] absl::Status DecodeFetchedBatchInto(std::string_view topic, uint32_t queue_id,
+                                                  const protocol::FetchedBatch& batch,
+                                                  std::vector<ReceivedMessage>& out);
 
 // The message a QueryMessageById response names (slot `id.slot` of its batch).
 [[nodiscard]] absl::StatusOr<ReceivedMessage> DecodeQueriedMessage(

@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "asio/dispatch.hpp"
 #include "asio/post.hpp"
+#include "asio/strand.hpp"
 #include "asio/write.hpp"
 #include "client/protocol/codec.h"
 #include "raft/wire/raft_codec.h"
@@ -52,8 +54,8 @@ void Session::Close() {
 
 void Session::Answer(uint64_t request_id, protocol::ApiKey api_key, uint16_t api_version,
                      std::string payload) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), request_id, api_key, api_version,
-                                      payload = std::move(payload)]() mutable {
+  auto answer = [self = shared_from_this(), request_id, api_key, api_version,
+                 payload = std::move(payload)]() mutable {
     MQ_CHECK(self->in_flight_ > 0);
     --self->in_flight_;
     if (self->closed_) return;
@@ -61,7 +63,19 @@ void Session::Answer(uint64_t request_id, protocol::ApiKey api_key, uint16_t api
         {.flags = 0, .api_key = api_key, .api_version = api_version, .request_id = request_id},
         std::move(payload));
     self->Pump();
-  });
+  };
+  // From another strand (a group's, answering a produce): dispatch, so that when this
+  // session's strand is idle the response is written right here, on the answering thread,
+  // instead of after a thread wake-up. From this session's own strand (a request answered
+  // inside HandleFrame): post, so Pump never runs nested inside itself.
+  using SessionStrand = asio::strand<asio::io_context::executor_type>;
+  const asio::any_io_executor executor = socket_.get_executor();
+  const SessionStrand* strand = executor.target<SessionStrand>();
+  if (strand != nullptr && !strand->running_in_this_thread()) {
+    asio::dispatch(*strand, std::move(answer));
+  } else {
+    asio::post(executor, std::move(answer));
+  }
 }
 
 // ---- Reading --------------------------------------------------------------------------------

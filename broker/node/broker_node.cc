@@ -15,10 +15,8 @@
 namespace mq::broker {
 namespace {
 
-// Data groups keep their whole log: it is the message store (retention, not snapshots, will
-// drop old segments). The controller compacts like any Raft state machine.
-constexpr uint64_t kKeepWholeLog = UINT64_MAX;
-constexpr uint64_t kDataSnapshotEntries = 50000;
+// Data groups' logs are the message store: they snapshot at segment starts and are compacted
+// only by retention (DataReplica). The controller compacts like any Raft state machine.
 constexpr uint64_t kControllerSnapshotEntries = 10000;
 constexpr uint64_t kControllerKeepEntries = 1000;
 
@@ -183,11 +181,19 @@ absl::Status BrokerNode::StartGroup(const GroupPlacement& placement) {
       replica->OnTick(d);
     };
   } else {
-    driver.snapshot_entries_interval = kDataSnapshotEntries;
-    driver.snapshot_keep_entries = kKeepWholeLog;
+    // A snapshot at every segment start, kept until retention drops the segment before it, so
+    // a lagging follower is sent state exactly at the leader's first index - 1
+    // (docs/decisions.md, retention).
+    driver.snapshot_at_segment_starts = true;
+    driver.log.keep_snapshot_history = true;
+    driver.log.segments.segment_bytes_max = options_.segment_bytes;
     MQ_ASSIGN_OR_RETURN(auto state,
                         DataGroupState::Open(fs, data_dir_->StateDir(group_id), group_id));
-    auto replica = std::make_unique<DataReplica>(group_id, std::move(state), context);
+    auto replica = std::make_unique<DataReplica>(
+        group_id, std::move(state), context,
+        DataRetentionOptions{.limits = {.retention_ms = options_.retention_ms,
+                                        .retention_bytes = options_.retention_bytes},
+                             .view = &view_});
     state_machine = replica.get();
     on_tick_[group_id] = [replica = replica.get()](raft::Driver& d) {
       d.Tick();

@@ -13,6 +13,12 @@
 namespace mq::broker {
 namespace {
 
+// Bounds of the retention flags: ten years, 1 PiB, and segments from 64 KiB (tests) to 1 GiB.
+constexpr uint64_t kRetentionMsMax = 10ull * 365 * 24 * 3600 * 1000;
+constexpr uint64_t kRetentionBytesMax = 1ull << 50;
+constexpr uint64_t kSegmentBytesMin = 64ull << 10;
+constexpr uint64_t kSegmentBytesMax = 1ull << 30;
+
 std::string Trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r");
   if (first == std::string_view::npos) return "";
@@ -59,6 +65,14 @@ absl::Status Set(BrokerOptions& o, const std::string& name, const std::string& v
     MQ_ASSIGN_OR_RETURN(o.election_ticks, ParseNumber<uint32_t>(name, value, 2, 1000));
   } else if (name == "peer-wait-ms") {
     MQ_ASSIGN_OR_RETURN(o.peer_wait_ms, ParseNumber<uint32_t>(name, value, 0, 3600000));
+  } else if (name == "retention-ms") {
+    MQ_ASSIGN_OR_RETURN(o.retention_ms, ParseNumber<uint64_t>(name, value, 0, kRetentionMsMax));
+  } else if (name == "retention-bytes") {
+    MQ_ASSIGN_OR_RETURN(o.retention_bytes,
+                        ParseNumber<uint64_t>(name, value, 0, kRetentionBytesMax));
+  } else if (name == "segment-bytes") {
+    MQ_ASSIGN_OR_RETURN(o.segment_bytes,
+                        ParseNumber<uint64_t>(name, value, kSegmentBytesMin, kSegmentBytesMax));
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown option --", name, " (see mqbroker --help)"));
@@ -109,6 +123,13 @@ Options:
   --peer-wait-ms MS    at startup, wait this long for a majority of the brokers to answer, then
                        exit with an error naming the unreachable ones; 0 skips the check
                        (default 60000)
+  --retention-ms MS    keep messages at least this long (default 259200000 = 72 h; 0: no time
+                       limit); whole log segments older than that are deleted. A topic's own
+                       retention can only raise it: topics share their data group's segments
+  --retention-bytes N  per data group, delete the oldest segments while the group's log holds
+                       more than N bytes (default 0: no size limit); at least --segment-bytes
+  --segment-bytes N    size of a data group's log segment, the unit retention deletes
+                       (default 67108864 = 64 MiB; 65536 to 1073741824)
   --config FILE        read options from FILE, one 'name = value' per line (flags win)
   --help               print this text
 
@@ -160,6 +181,12 @@ absl::StatusOr<BrokerOptions> ParseBrokerOptions(const std::vector<std::string>&
   if (options.data_dir.empty()) return absl::InvalidArgumentError("--data is required");
   if (options.peers.empty()) return absl::InvalidArgumentError("--peers is required");
   if (options.cluster_id.empty()) return absl::InvalidArgumentError("--cluster-id is empty");
+  if (options.retention_bytes != 0 && options.retention_bytes < options.segment_bytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--retention-bytes %d is below --segment-bytes %d: a data group always keeps its "
+        "active segment, so the limit must hold at least one segment",
+        options.retention_bytes, options.segment_bytes));
+  }
   return options;
 }
 

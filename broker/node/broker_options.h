@@ -27,6 +27,11 @@ struct BrokerOptions {
   uint32_t tick_ms = 50;           // --tick-ms: one Raft tick
   uint32_t election_ticks = 10;    // --election-ticks: election timeout in ticks (randomized x1..x2)
   uint32_t peer_wait_ms = 60000;   // --peer-wait-ms: startup wait for a majority of peers (0: none)
+  // Retention of each data group's log (whole segments; per-topic settings can only raise
+  // these, since a group's segments are shared by all its topics).
+  uint64_t retention_ms = 72ull * 3600 * 1000;  // --retention-ms (0: no time limit)
+  uint64_t retention_bytes = 0;                 // --retention-bytes per data group (0: no limit)
+  uint64_t segment_bytes = 64ull << 20;         // --segment-bytes: data group log segment size
   bool help = false;
 };
 

@@ -72,5 +72,55 @@ TEST(BrokerOptionsTest, ConfigFileWithFlagsWinning) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(BrokerOptionsTest, RetentionFlagsDefaultsAndConfigKeys) {
+  const std::vector<std::string> required = {"--id", "1", "--data", "/d", "--peers", "1@a:1"};
+  auto o = Parse(required);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->retention_ms, 72ull * 3600 * 1000);
+  EXPECT_EQ(o->retention_bytes, 0u);
+  EXPECT_EQ(o->segment_bytes, 64ull << 20);
+  EXPECT_NE(BrokerUsage().find("--retention-ms"), std::string::npos);
+  EXPECT_NE(BrokerUsage().find("--retention-bytes"), std::string::npos);
+  EXPECT_NE(BrokerUsage().find("--segment-bytes"), std::string::npos);
+
+  std::vector<std::string> args = required;
+  args.insert(args.end(),
+              {"--retention-ms", "0", "--retention-bytes=1048576", "--segment-bytes", "262144"});
+  o = Parse(args);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->retention_ms, 0u);
+  EXPECT_EQ(o->retention_bytes, 1048576u);
+  EXPECT_EQ(o->segment_bytes, 262144u);
+
+  storage::TempDir dir;
+  const std::string path = dir.path() + "/broker.conf";
+  std::ofstream(path) << "retention-ms = 3600000\nretention-bytes = 2097152\n"
+                         "segment-bytes = 1048576\n";
+  args = required;
+  args.insert(args.end(), {"--config", path, "--segment-bytes", "65536"});
+  o = Parse(args);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->retention_ms, 3600000u);
+  EXPECT_EQ(o->retention_bytes, 2097152u);
+  EXPECT_EQ(o->segment_bytes, 65536u);  // the flag wins
+}
+
+TEST(BrokerOptionsTest, RetentionFlagErrors) {
+  auto parse = [](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--id", "1", "--data", "/d", "--peers", "1@a:1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Parse(args).status();
+  };
+  EXPECT_EQ(parse({"--segment-bytes", "1000"}).message(),
+            "--segment-bytes: 1000 is outside [65536, 1073741824]");
+  EXPECT_EQ(parse({"--retention-ms", "-1"}).message(), "--retention-ms: '-1' is not a number");
+  EXPECT_EQ(parse({"--retention-bytes", "2M"}).message(),
+            "--retention-bytes: '2M' is not a number");
+  EXPECT_EQ(parse({"--retention-bytes", "100000"}).message(),
+            "--retention-bytes 100000 is below --segment-bytes 67108864: a data group always "
+            "keeps its active segment, so the limit must hold at least one segment");
+  EXPECT_TRUE(parse({"--retention-bytes", "65536", "--segment-bytes", "65536"}).ok());
+}
+
 }  // namespace
 }  // namespace mq::broker

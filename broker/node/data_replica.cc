@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "broker/core/data/data_command.h"
 #include "broker/node/responses.h"
 #include "storage/base/logging.h"
@@ -45,8 +46,11 @@ protocol::ProduceResponse ToResponse(uint64_t group_id, const ProduceOutcome& ou
 }  // namespace
 
 DataReplica::DataReplica(uint64_t group_id, std::unique_ptr<DataGroupState> state,
-                         ReplicaContext context)
-    : group_id_(group_id), state_(std::move(state)), context_(context) {}
+                         ReplicaContext context, DataRetentionOptions retention)
+    : group_id_(group_id),
+      state_(std::move(state)),
+      context_(context),
+      retention_(std::move(retention)) {}
 
 absl::Status DataReplica::Apply(const raft::Entry& entry) {
   MQ_ASSIGN_OR_RETURN(ApplyOutcome outcome, state_->Apply(entry));
@@ -65,7 +69,10 @@ absl::Status DataReplica::Restore(const raft::Snapshot& snapshot) {
   // Proposals at or below the snapshot were decided by others; this replica cannot tell how.
   produces_.FailUpTo(snapshot.metadata.index,
                      absl::UnavailableError("a snapshot replaced the log here; outcome unknown"));
-  return state_->Restore(snapshot);
+  MQ_RETURN_IF_ERROR(state_->Restore(snapshot));
+  // An installed snapshot reset the log: the queues start where it starts now.
+  RefreshLogStart();
+  return absl::OkStatus();
 }
 
 void DataReplica::OnSoftState(const raft::SoftState& state) {
@@ -128,6 +135,7 @@ void DataReplica::Produce(raft::Driver& driver, protocol::ProduceRequest request
 void DataReplica::Fetch(raft::Driver& driver, protocol::FetchRequest request,
                         net::Responder respond) {
   log_ = &driver.log();
+  RefreshLogStart();
   const raft::RawNode& node = driver.node();
   if (!node.is_leader()) {
     respond.Error(NotLeader(*context_.config, context_.self_id, group_id_, node.leader()));
@@ -198,6 +206,11 @@ void DataReplica::OnTick(raft::Driver& driver) {
   MaybeBalanceLeader(driver, context_, group_id_, now_tick_);
   produces_.Expire(now_tick_, absl::DeadlineExceededError(
                                   "produce timed out waiting for a majority; outcome unknown"));
+  RefreshLogStart();
+  if (now_tick_ >= next_retention_tick_) {
+    next_retention_tick_ = now_tick_ + context_.MsToTicks(retention_.check_interval_ms);
+    ApplyRetention(driver);
+  }
   if (parked_.empty()) return;
   std::vector<ParkedFetch> due;
   auto it = std::partition(parked_.begin(), parked_.end(),
@@ -205,6 +218,63 @@ void DataReplica::OnTick(raft::Driver& driver) {
   std::move(it, parked_.end(), std::back_inserter(due));
   parked_.erase(it, parked_.end());
   for (ParkedFetch& parked : due) AnswerFetch(parked.request, parked.respond, false, 0);
+}
+
+void DataReplica::RefreshLogStart() {
+  if (log_ == nullptr) return;
+  const absl::StatusOr<uint64_t> first = log_->FirstIndex();
+  if (!first.ok() || *first == state_->log_first_index()) return;
+  if (absl::Status s = state_->SetLogFirstIndex(*first); !s.ok()) {
+    LogError(absl::StrFormat("group %d: cannot move the queues to the log's first index %d: %s",
+                             group_id_, *first, s.message()));
+  }
+}
+
+RetentionLimits DataReplica::CurrentRetention() const {
+  if (retention_.view == nullptr) return retention_.limits;
+  const std::shared_ptr<const ClusterView> view = retention_.view->Get();
+  std::vector<RetentionLimits> topics;
+  for (const auto& [name, topic] : view->topics) {
+    if (std::any_of(topic.queues.begin(), topic.queues.end(),
+                    [&](const protocol::QueueInfo& q) { return q.group_id == group_id_; })) {
+      topics.push_back(
+          {.retention_ms = topic.retention_ms, .retention_bytes = topic.retention_bytes});
+    }
+  }
+  return EffectiveRetention(retention_.limits, topics);
+}
+
+void DataReplica::ApplyRetention(raft::Driver& driver) {
+  const raft::RaftLogStore& log = driver.log();
+  if (!log.keeps_snapshot_history()) return;
+  // Before the controller has loaded the topics, a topic that wants more than the broker's
+  // limits could not speak up: wait (no topic known also means no message to drop).
+  if (retention_.view != nullptr && retention_.view->Get()->cluster_version == 0) return;
+  const RetentionLimits limits = CurrentRetention();
+  if (limits.retention_ms == 0 && limits.retention_bytes == 0) return;
+  std::vector<RetentionSegment> segments;
+  for (const storage::SegmentInfo& s : log.Segments()) {
+    segments.push_back({.first_index = s.first_index,
+                        .last_index = s.last_index,
+                        .bytes = s.bytes,
+                        .active = s.active});
+  }
+  const RetentionDecision decision = ChooseCompaction(
+      segments, log.SnapshotIndexes(), state_->last_applied_index(), limits, WallClockMs(),
+      [&log](const RetentionSegment& segment) { return NewestStoreTimeInLog(log, segment); });
+  if (decision.compact_to == 0) return;
+  absl::StatusOr<size_t> dropped = driver.CompactTo(decision.compact_to);
+  if (!dropped.ok()) {
+    LogWarning(absl::StrFormat("group %d: retention could not compact to index %d: %s", group_id_,
+                               decision.compact_to, dropped.status().message()));
+    return;
+  }
+  RefreshLogStart();
+  LogInfo(absl::StrFormat(
+      "group %d: retention dropped %d log segments (%d bytes: %d expired, %d over the size "
+      "limit of %d bytes); the log now starts at index %d",
+      group_id_, *dropped, decision.bytes, decision.expired, decision.segments - decision.expired,
+      limits.retention_bytes, log.first_index()));
 }
 
 }  // namespace mq::broker

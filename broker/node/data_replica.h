@@ -10,6 +10,14 @@
 // (majority fsync + commit). Fetch: served only by the leader; an empty result with max_wait
 // parks the request until an entry for its queue is applied or the wait runs out.
 //
+// Retention: every retention check interval, OnTick picks the segments to drop
+// (retention_policy.h) with this replica's own segments, snapshots and wall clock, under the
+// broker's limits raised by those of the topics on this group (read from the cluster view),
+// and compacts the log (Driver::CompactTo, legal there: between ProcessReady calls). Leader
+// and followers decide alone. The state is told where the log now starts (SetLogFirstIndex)
+// after a compaction, a snapshot install or a restart, so Offsets and Fetch start at the first
+// message still stored.
+//
 // Threading: every method runs on the group's strand (the Driver calls the StateMachine
 // methods from there too).
 
@@ -18,18 +26,31 @@
 #include <string>
 #include <vector>
 
+#include "broker/core/controller/cluster_view.h"
 #include "broker/core/data/data_group_state.h"
+#include "broker/core/data/retention_policy.h"
 #include "broker/net/responder.h"
 #include "broker/node/proposal_waiters.h"
 #include "broker/node/replica_context.h"
+#include "broker/node/shared_value.h"
 #include "client/protocol/messages.h"
 #include "raft/durable/driver.h"
 
 namespace mq::broker {
 
+struct DataRetentionOptions {
+  // The broker's limits (--retention-ms, --retention-bytes); topics may raise them.
+  RetentionLimits limits{};
+  // How often OnTick checks (counted in ticks of the context's length).
+  uint64_t check_interval_ms = 2000;
+  // The topics and their retention settings; null: the broker's limits alone.
+  const SharedValue<ClusterView>* view = nullptr;
+};
+
 class DataReplica final : public raft::StateMachine {
  public:
-  DataReplica(uint64_t group_id, std::unique_ptr<DataGroupState> state, ReplicaContext context);
+  DataReplica(uint64_t group_id, std::unique_ptr<DataGroupState> state, ReplicaContext context,
+              DataRetentionOptions retention = {});
 
   // ---- raft::StateMachine ----
   absl::Status Apply(const raft::Entry& entry) override;
@@ -47,7 +68,7 @@ class DataReplica final : public raft::StateMachine {
   // The queue's range as applied here (any replica; the leader's is the freshest).
   protocol::QueueOffsetRange Offsets(const std::string& topic, uint32_t queue_id) const;
 
-  // Once per tick, after Driver::Tick: expires waiting requests.
+  // Once per tick, after Driver::Tick: expires waiting requests, applies retention.
   void OnTick(raft::Driver& driver);
 
   uint64_t group_id() const { return group_id_; }
@@ -60,6 +81,11 @@ class DataReplica final : public raft::StateMachine {
   };
 
   uint64_t StampTime();
+  // Tells the state where the log starts now, if that moved (see the class comment).
+  void RefreshLogStart();
+  // The limits this group applies now: the broker's, raised by its topics'.
+  RetentionLimits CurrentRetention() const;
+  void ApplyRetention(raft::Driver& driver);
   void WakeFetches(const std::string& topic, uint32_t queue_id);
   void AnswerFetch(const protocol::FetchRequest& request, const net::Responder& respond,
                    bool allow_park, uint64_t deadline_tick);
@@ -67,6 +93,8 @@ class DataReplica final : public raft::StateMachine {
   const uint64_t group_id_;
   std::unique_ptr<DataGroupState> state_;
   const ReplicaContext context_;
+  const DataRetentionOptions retention_;
+  uint64_t next_retention_tick_ = 0;
   // The Driver's log, for reads from inside Apply (set by the first request or tick).
   const raft::LogStorage* log_ = nullptr;
   ProposalWaiters<ProduceOutcome> produces_;

@@ -7,12 +7,24 @@
 #include "storage/base/status_macros.h"
 
 namespace mq::raft {
+namespace {
+
+absl::Status ValidateOptions(const DriverOptions& options) {
+  if (options.snapshot_at_segment_starts && !options.log.keep_snapshot_history) {
+    return absl::InvalidArgumentError(
+        "raft driver: snapshot_at_segment_starts needs log.keep_snapshot_history");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Driver>> Driver::Bootstrap(storage::Filesystem& fs, std::string dir,
                                                           const ConfState& founding,
                                                           const DriverOptions& options,
                                                           StateMachine* state_machine,
                                                           Transport* transport) {
+  MQ_RETURN_IF_ERROR(ValidateOptions(options));
   MQ_ASSIGN_OR_RETURN(std::unique_ptr<RaftLogStore> log,
                       RaftLogStore::Create(fs, std::move(dir), founding, options.log));
   return Start(options, std::move(log), state_machine, transport);
@@ -22,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Driver>> Driver::Open(storage::Filesystem& fs, st
                                                      const DriverOptions& options,
                                                      StateMachine* state_machine,
                                                      Transport* transport) {
+  MQ_RETURN_IF_ERROR(ValidateOptions(options));
   MQ_ASSIGN_OR_RETURN(std::unique_ptr<RaftLogStore> log,
                       RaftLogStore::Open(fs, std::move(dir), options.log));
   return Start(options, std::move(log), state_machine, transport);
@@ -39,13 +52,18 @@ absl::StatusOr<std::unique_ptr<Driver>> Driver::Start(const DriverOptions& optio
         "raft driver: raft.applied_index must be 0 (the driver re-applies from its snapshot)");
   }
   std::unique_ptr<Driver> driver(new Driver(options, std::move(log), state_machine, transport));
-  MQ_ASSIGN_OR_RETURN(raft::Snapshot snapshot, driver->log_->Snapshot());
+  // The newest snapshot: with a snapshot history, LogStorage::Snapshot() is the oldest kept
+  // one (what followers are sent), and the core learns from raft.applied_index that the state
+  // machine is further on.
+  const raft::Snapshot& snapshot = driver->log_->newest_snapshot();
   if (!snapshot.empty()) {
     MQ_RETURN_IF_ERROR(state_machine->Restore(snapshot));
     driver->applied_ = snapshot.metadata.index;
   }
+  Config raft = options.raft;
+  if (driver->log_->keeps_snapshot_history()) raft.applied_index = driver->applied_;
   MQ_ASSIGN_OR_RETURN(driver->node_,
-                      RawNode::Create(options.raft, driver->log_.get(), Prng(options.prng_seed)));
+                      RawNode::Create(raft, driver->log_.get(), Prng(options.prng_seed)));
   MQ_CHECK(driver->node_->applied() == driver->applied_);
   return driver;
 }
@@ -206,6 +224,11 @@ absl::Status Driver::Apply(Ready& rd) {
   }
   for (const Entry& e : rd.committed_entries) {
     MQ_CHECK_MSG(e.index == applied_ + 1, "raft driver: committed entries out of order");
+    // The state machine is exactly at e.index - 1 here: the snapshot of a segment boundary.
+    if (options_.snapshot_at_segment_starts && e.index - 1 > log_->snapshot_index() &&
+        log_->IsSegmentStart(e.index)) {
+      MQ_RETURN_IF_ERROR(SnapshotAt(e.index - 1));
+    }
     MQ_RETURN_IF_ERROR(state_machine_->Apply(e));
     applied_ = e.index;
     ++stats_.entries_applied;
@@ -273,6 +296,7 @@ void Driver::ReleaseReads() {
 // Snapshots and shutdown
 
 absl::Status Driver::MaybeSnapshot() {
+  if (options_.snapshot_at_segment_starts) return absl::OkStatus();  // taken in Apply
   const uint64_t interval = options_.snapshot_entries_interval;
   if (interval == 0 || applied_ < log_->snapshot_index() + interval) return absl::OkStatus();
   return SnapshotAt(applied_);
@@ -284,6 +308,8 @@ absl::Status Driver::SnapshotAt(uint64_t index) {
   MQ_ASSIGN_OR_RETURN(ConfState conf, node_->ConfStateAt(index));
   MQ_RETURN_IF_ERROR(log_->CreateSnapshot(index, conf, std::move(data)));
   ++stats_.snapshots_taken;
+  // With a snapshot history, only CompactTo compacts (retention decides).
+  if (log_->keeps_snapshot_history()) return absl::OkStatus();
   const uint64_t keep = options_.snapshot_keep_entries;
   if (index > keep) MQ_RETURN_IF_ERROR(log_->Compact(index - keep).status());
   return absl::OkStatus();
@@ -297,6 +323,18 @@ absl::Status Driver::TakeSnapshot() {
   absl::Status status = SnapshotAt(applied_);
   busy_ = false;
   return Fail(std::move(status));
+}
+
+absl::StatusOr<size_t> Driver::CompactTo(uint64_t index) {
+  MQ_RETURN_IF_ERROR(Usable());
+  MQ_CHECK_MSG(!busy_, "raft driver: CompactTo called from inside a Ready cycle");
+  // A request that does not qualify changes nothing and breaks nothing.
+  MQ_RETURN_IF_ERROR(log_->CheckCompactTo(index));
+  busy_ = true;
+  absl::StatusOr<size_t> dropped = log_->CompactTo(index);
+  busy_ = false;
+  if (!dropped.ok()) return Fail(dropped.status());
+  return *dropped;
 }
 
 absl::Status Driver::Close() {

@@ -53,6 +53,18 @@
 // own), the driver asks StateMachine::Snapshot() for its state at the applied index, writes it
 // (RaftLogStore::CreateSnapshot, durable) and compacts the log up to applied -
 // snapshot_keep_entries (whole segments only). TakeSnapshot() does the same on demand.
+
+// Snapshots at segment starts (snapshot_at_segment_starts, with the log store in history mode,
+// for groups whose log is the data and is trimmed by retention): in step 5, just before
+// applying a committed entry i that is the first entry of a log segment, when i - 1 is newer
+// than the newest kept snapshot, the driver snapshots the state machine there (it is exactly
+// at i - 1) and adds it to the store's history. So every segment boundary the replica applied
+// past has a snapshot, and the owner may call CompactTo(boundary) to drop the segments before
+// it (retention); the store then sends lagging followers the snapshot at exactly its first
+// index - 1. Open restores from the newest kept snapshot and re-applies only the entries after
+// it (at most about one segment). snapshot_entries_interval and snapshot_keep_entries are
+// ignored in this mode, and nothing is ever compacted except by CompactTo; TakeSnapshot()
+// still adds a snapshot at the applied index (not compacting).
 //
 // Errors: a storage write that fails, or a StateMachine call that returns an error, leaves the
 // driver broken: that call and every later one return the error (FailedPrecondition "driver
@@ -64,7 +76,7 @@
 // Re-entrancy: StateMachine and Transport callbacks run inside ProcessReady/CompletePersist.
 // They may call Propose*, ReadIndex, TransferLeader, ReportSnapshot and ReportUnreachable on
 // this driver (the work shows up in the next cycle of the same ProcessReady), but must not
-// call Step, Tick, ProcessReady, CompletePersist, TakeSnapshot or Close (queue instead);
+// call Step, Tick, ProcessReady, CompletePersist, TakeSnapshot, CompactTo or Close (queue instead);
 // doing so is a programmer error (MQ_CHECK). Transport::Send must not deliver synchronously
 // into another driver's Step that could call back here; queueing is always safe.
 
@@ -139,6 +151,9 @@ struct DriverOptions {
   // Entries kept in the log below a new snapshot, so followers slightly behind are sent
   // entries rather than the whole snapshot.
   uint64_t snapshot_keep_entries = 1000;
+  // Snapshot at every log segment start (see the file comment). Requires
+  // log.keep_snapshot_history (else Open/Bootstrap fail with InvalidArgument).
+  bool snapshot_at_segment_starts = false;
 };
 
 // What the driver did, for tests, metrics and the simulator's coverage report.
@@ -203,6 +218,13 @@ class Driver {
   // Snapshots the state machine at the applied index now and compacts (no-op when the
   // stored snapshot is already at the applied index).
   [[nodiscard]] absl::Status TakeSnapshot();
+
+  // Retention (snapshot_at_segment_starts mode): drops the log segments up to `index`, which
+  // must be a segment boundary with a kept snapshot (RaftLogStore::CompactTo); returns how many
+  // segments went. Called by the owner between ProcessReady calls, never from a callback
+  // (MQ_CHECK). FailedPrecondition, leaving the driver working, when `index` does not qualify
+  // or the log store is not in history mode; a storage failure breaks the driver.
+  [[nodiscard]] absl::StatusOr<size_t> CompactTo(uint64_t index);
 
   // Completes pending persistence (delivering what it promised), makes the hard state durable
   // and closes the files. Later calls fail with FailedPrecondition. On a broken driver it only

@@ -117,4 +117,39 @@ absl::StatusOr<ConfState> DecodeFoundingFile(std::string_view bytes, std::string
   return state;
 }
 
+std::string EncodeLogCutFile(const LogCut& cut) {
+  std::string out;
+  PutFixed32(&out, kLogCutMagic);
+  PutFixed32(&out, kLogCutFormatVersion);
+  PutFixed32(&out, static_cast<uint32_t>(cut.kind));
+  PutFixed64(&out, cut.index);
+  PutFixed32(&out, Crc32c(out.data(), out.size()));
+  return out;
+}
+
+absl::StatusOr<LogCut> DecodeLogCutFile(std::string_view bytes, std::string_view what) {
+  if (bytes.size() != kLogCutFileBytes) {
+    return absl::DataLossError(absl::StrFormat("%s: log cut file of %d bytes (expected %d)", what,
+                                               bytes.size(), kLogCutFileBytes));
+  }
+  if (DecodeFixed32(bytes.data()) != kLogCutMagic) {
+    return absl::DataLossError(absl::StrFormat("%s: not a log cut file (bad magic)", what));
+  }
+  if (Crc32c(bytes.data(), kLogCutFileBytes - 4) != DecodeFixed32(bytes.data() + 20)) {
+    return absl::DataLossError(absl::StrFormat("%s: log cut file checksum mismatch", what));
+  }
+  const uint32_t version = DecodeFixed32(bytes.data() + 4);
+  if (version != kLogCutFormatVersion) {
+    return absl::DataLossError(
+        absl::StrFormat("%s: log cut file format version %d (this build reads %d)", what, version,
+                        kLogCutFormatVersion));
+  }
+  const uint32_t kind = DecodeFixed32(bytes.data() + 8);
+  if (kind != static_cast<uint32_t>(LogCutKind::kCompact) &&
+      kind != static_cast<uint32_t>(LogCutKind::kInstall)) {
+    return absl::DataLossError(absl::StrFormat("%s: unknown log cut kind %d", what, kind));
+  }
+  return LogCut{static_cast<LogCutKind>(kind), DecodeFixed64(bytes.data() + 12)};
+}
+
 }  // namespace mq::raft

@@ -19,6 +19,16 @@
 //   | magic  | version | voters u32 | learners u32 | node ids u64 (n of them) | crc32c |
 //   +--------+---------+------------+--------------+--------------------------+--------+
 //   voters first, then learners, each sorted ascending (ValidateConfState)
+//
+// Log cut file (<dir>/logcut, history mode only; raft_log_store.h): the intent of a log cut in
+// progress, written atomically before the cut and removed after it. Little-endian; the crc32c
+// covers every byte before it:
+//
+//   0        4         8          12           20       24
+//   +--------+---------+----------+------------+--------+
+//   | magic  | version | kind u32 | index u64  | crc32c |
+//   +--------+---------+----------+------------+--------+
+//   kind: 1 = compaction to `index` (CompactTo), 2 = install of the snapshot at `index`
 
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +66,25 @@ size_t ConfStateBytes(const ConfState& state);
 
 std::string EncodeFoundingFile(const ConfState& founding);
 absl::StatusOr<ConfState> DecodeFoundingFile(std::string_view bytes, std::string_view what);
+// A log cut in progress (history mode): the log is being made to start at index + 1, after
+// the kept snapshot at `index`.
+enum class LogCutKind : uint32_t {
+  kCompact = 1,  // CompactTo(index): drop the segments <= index
+  kInstall = 2,  // ApplySnapshot at index: reset the log
+};
+struct LogCut {
+  LogCutKind kind = LogCutKind::kCompact;
+  uint64_t index = 0;
+  bool operator==(const LogCut&) const = default;
+};
+inline constexpr uint32_t kLogCutMagic = 0x434c514d;  // "MQLC" read as little-endian bytes
+inline constexpr uint32_t kLogCutFormatVersion = 1;
+inline constexpr size_t kLogCutFileBytes = 24;
+
+std::string EncodeLogCutFile(const LogCut& cut);
+// DataLoss naming `what` for a wrong size, magic, checksum, version or kind.
+absl::StatusOr<LogCut> DecodeLogCutFile(std::string_view bytes, std::string_view what);
+
 // An upper bound on a valid founding file's size (for ReadWholeFile).
 inline constexpr uint64_t kFoundingFileBytesMax =
     kFoundingHeaderBytes + uint64_t{8} * kConfNodesMax + kFoundingCrcBytes;

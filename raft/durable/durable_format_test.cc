@@ -94,5 +94,42 @@ TEST(FoundingFileFormatTest, RefusesTruncationForeignAndOversizedContent) {
   EXPECT_TRUE(Contains(newer_version.status(), "version"));
 }
 
+TEST(DurableFormatTest, LogCutFileRoundTripsAndDamageIsDataLoss) {
+  for (const LogCut& cut : {LogCut{LogCutKind::kCompact, 0}, LogCut{LogCutKind::kInstall, 77},
+                            LogCut{LogCutKind::kCompact, ~uint64_t{0}}}) {
+    const std::string bytes = EncodeLogCutFile(cut);
+    ASSERT_EQ(bytes.size(), kLogCutFileBytes);
+    auto decoded = DecodeLogCutFile(bytes, "c");
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(*decoded, cut);
+  }
+  const std::string good = EncodeLogCutFile(LogCut{LogCutKind::kInstall, 5});
+  auto with_crc = [](std::string body) {
+    PutFixed32(&body, Crc32c(body.data(), body.size()));
+    return body;
+  };
+  EXPECT_TRUE(Contains(DecodeLogCutFile(good.substr(0, 20), "c").status(), "bytes"));
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string flipped = good;
+    flipped[i] ^= 0x10;
+    EXPECT_TRUE(absl::IsDataLoss(DecodeLogCutFile(flipped, "c").status())) << i;
+  }
+  std::string body;
+  PutFixed32(&body, kLogCutMagic);
+  PutFixed32(&body, kLogCutFormatVersion);
+  PutFixed32(&body, 3);  // no such kind
+  PutFixed64(&body, 5);
+  EXPECT_TRUE(Contains(DecodeLogCutFile(with_crc(body), "c").status(), "kind"));
+  std::string newer;
+  PutFixed32(&newer, kLogCutMagic);
+  PutFixed32(&newer, kLogCutFormatVersion + 1);
+  PutFixed32(&newer, 1);
+  PutFixed64(&newer, 5);
+  EXPECT_TRUE(Contains(DecodeLogCutFile(with_crc(newer), "c").status(), "version"));
+  std::string magic = good;
+  magic[0] ^= 1;
+  EXPECT_TRUE(Contains(DecodeLogCutFile(magic, "c").status(), "magic"));
+}
+
 }  // namespace
 }  // namespace mq::raft

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "raft/bootstrap.h"
 #include "raft/conf_change.h"
 #include "raft/durable/durable_format.h"
@@ -31,14 +33,40 @@ absl::StatusOr<Entry> ToEntry(const storage::Record& record, const std::string& 
   return entry;
 }
 
+// Kept snapshot files (history mode) are named by their index, zero-padded so that names sort
+// like indexes.
+constexpr size_t kKeptSnapshotNameDigits = 20;
+
+std::string KeptSnapshotName(uint64_t index) { return absl::StrFormat("%020d", index); }
+
+// The index a kept snapshot file name stands for; nullopt for any other name.
+std::optional<uint64_t> ParseKeptSnapshotName(std::string_view name) {
+  if (name.size() != kKeptSnapshotNameDigits) return std::nullopt;
+  uint64_t index = 0;
+  for (char c : name) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (index > (std::numeric_limits<uint64_t>::max() - digit) / 10) return std::nullopt;
+    index = index * 10 + digit;
+  }
+  return index;
+}
+
 }  // namespace
 
 RaftLogStore::RaftLogStore(storage::Filesystem& fs, std::string dir, RaftLogStoreOptions options)
-    : fs_(fs), dir_(std::move(dir)), options_(std::move(options)) {}
+    : fs_(fs),
+      dir_(std::move(dir)),
+      options_(std::move(options)),
+      cache_(options_.entry_cache_bytes_max) {}
 
 RaftLogStore::~RaftLogStore() = default;
 
 std::string RaftLogStore::PathOf(const char* name) const { return storage::JoinPath(dir_, name); }
+
+std::string RaftLogStore::KeptSnapshotPath(uint64_t index) const {
+  return storage::JoinPath(PathOf(kSnapshotsDir), KeptSnapshotName(index));
+}
 
 absl::StatusOr<bool> RaftLogStore::Exists(storage::Filesystem& fs, const std::string& dir) {
   return fs.Exists(storage::JoinPath(dir, kFoundingFile));
@@ -66,12 +94,21 @@ absl::StatusOr<std::unique_ptr<RaftLogStore>> RaftLogStore::Create(storage::File
   // Without a founding file, the directory may hold what a crashed Create left (the log
   // directory, empty, and a stale temporary file), but nothing else: anything more is not ours
   // to overwrite.
-  for (const char* name : {kHardStateFile, kSnapshotFile}) {
+  for (const char* name : {kHardStateFile, kSnapshotFile, kLogCutFile}) {
     MQ_ASSIGN_OR_RETURN(const bool present, fs.Exists(storage::JoinPath(dir, name)));
     if (present) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "%s holds a Raft %s file but no founding file; refusing to bootstrap over it", dir,
           name));
+    }
+  }
+  const std::string snapshots_dir = storage::JoinPath(dir, kSnapshotsDir);
+  MQ_ASSIGN_OR_RETURN(const bool have_snapshots_dir, fs.Exists(snapshots_dir));
+  if (have_snapshots_dir) {
+    MQ_ASSIGN_OR_RETURN(const std::vector<std::string> snapshot_files, fs.ListDir(snapshots_dir));
+    if (!snapshot_files.empty()) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s holds kept snapshots but no founding file; refusing to bootstrap over them", dir));
     }
   }
   const std::string log_dir = storage::JoinPath(dir, kLogDir);
@@ -116,6 +153,30 @@ absl::Status RaftLogStore::Load() {
   const std::string snapshot_path = PathOf(kSnapshotFile);
   MQ_RETURN_IF_ERROR(storage::RemoveStaleTempFile(fs_, snapshot_path));
   MQ_ASSIGN_OR_RETURN(const bool have_snapshot, fs_.Exists(snapshot_path));
+  // A store keeps one snapshot layout for its life: reading the other one would lose the
+  // snapshot the log was compacted for.
+  if (options_.keep_snapshot_history) {
+    if (have_snapshot) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "raft log %s holds %s, written without keep_snapshot_history; it cannot be opened "
+          "with a snapshot history",
+          dir_, snapshot_path));
+    }
+    MQ_RETURN_IF_ERROR(LoadHistory());
+  } else {
+    const std::string snapshots_dir = PathOf(kSnapshotsDir);
+    MQ_ASSIGN_OR_RETURN(const bool have_history, fs_.Exists(snapshots_dir));
+    std::vector<std::string> kept_files;
+    if (have_history) {
+      MQ_ASSIGN_OR_RETURN(kept_files, fs_.ListDir(snapshots_dir));
+    }
+    if (!kept_files.empty()) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "raft log %s holds kept snapshots in %s, written with keep_snapshot_history; open it "
+          "in that mode",
+          dir_, snapshots_dir));
+    }
+  }
   if (have_snapshot) {
     MQ_ASSIGN_OR_RETURN(snapshot_,
                         ReadSnapshotFile(fs_, snapshot_path, options_.snapshot_bytes_max));
@@ -134,9 +195,17 @@ absl::Status RaftLogStore::Load() {
   hard_state_ = stored_hard_state_;
 
   MQ_ASSIGN_OR_RETURN(log_, storage::SegmentedLog::Open(fs_, PathOf(kLogDir), options_.segments));
+  if (options_.keep_snapshot_history) MQ_RETURN_IF_ERROR(FinishLogCut());
+  if (options_.keep_snapshot_history && log_->first_index() > snapshot_.metadata.index + 1) {
+    // Not an interrupted install (its file would be there): the snapshot covering the entries
+    // the log dropped is gone. Resetting the log to an older snapshot would lose entries.
+    return MissingKeptSnapshotError();
+  }
   MQ_RETURN_IF_ERROR(Reconcile());
+  if (options_.keep_snapshot_history) MQ_RETURN_IF_ERROR(RepairHistory());
   MQ_RETURN_IF_ERROR(BuildTermIndex());
   UpdateFirstIndex();
+  RefreshSegmentStarts();
   MQ_RETURN_IF_ERROR(WriteFoundingLog());
 
   const uint64_t snapshot_index = snapshot_.metadata.index;
@@ -261,6 +330,12 @@ absl::Status RaftLogStore::BuildTermIndex() {
 }
 
 void RaftLogStore::UpdateFirstIndex() {
+  if (options_.keep_snapshot_history) {
+    // The entry before the log's first is index 0 or covered by the oldest kept snapshot (an
+    // invariant of history mode, checked by Open): its term is known either way.
+    first_index_ = log_->first_index();
+    return;
+  }
   // When the log keeps entries the snapshot covers, its first entry stands in as the entry
   // before the first one (its term is known; the term of the entry before it is not after a
   // restart), so the core sees the log from the one after it.
@@ -280,6 +355,10 @@ absl::Status RaftLogStore::CheckOpen() const {
 
 absl::StatusOr<StorageState> RaftLogStore::InitialState() const {
   MQ_RETURN_IF_ERROR(CheckOpen());
+  if (options_.keep_snapshot_history && !kept_.empty()) {
+    // The configuration as of the snapshot Snapshot() returns, the oldest kept one.
+    return StorageState{hard_state_, kept_.begin()->second.conf_state};
+  }
   return StorageState{hard_state_, snapshot_.metadata.conf_state};
 }
 
@@ -295,6 +374,9 @@ absl::StatusOr<std::vector<Entry>> RaftLogStore::Entries(uint64_t lo, uint64_t h
   }
   std::vector<Entry> entries;
   if (lo == hi) return entries;
+  if (std::optional<std::vector<Entry>> cached = cache_.Get(lo, hi, bytes_max)) {
+    return *std::move(cached);
+  }
   // The log limits payload bytes; EntryBytes adds an allowance per entry, trimmed below.
   MQ_ASSIGN_OR_RETURN(std::vector<storage::Record> records, log_->Read(lo, bytes_max, hi - lo));
   entries.reserve(records.size());
@@ -318,6 +400,10 @@ absl::StatusOr<uint64_t> RaftLogStore::Term(uint64_t index) const {
         absl::StrFormat("raft log %s: term of index %d past the last index %d", dir_, index, last));
   }
   if (index == snapshot_.metadata.index) return snapshot_.metadata.term;
+  if (options_.keep_snapshot_history) {
+    if (index == 0) return uint64_t{0};
+    if (auto it = kept_.find(index); it != kept_.end()) return it->second.term;
+  }
   std::optional<uint64_t> term = terms_.Lookup(index);
   if (!term.has_value()) {
     return absl::InternalError(
@@ -339,7 +425,20 @@ absl::StatusOr<uint64_t> RaftLogStore::LastIndex() const {
 
 absl::StatusOr<raft::Snapshot> RaftLogStore::Snapshot() const {
   MQ_RETURN_IF_ERROR(CheckOpen());
-  return snapshot_;
+  if (!options_.keep_snapshot_history || kept_.empty() ||
+      kept_.begin()->first == snapshot_.metadata.index) {
+    return snapshot_;
+  }
+  // The oldest kept snapshot, at FirstIndex() - 1 once anything was compacted: a follower
+  // that installs it gets every later entry from the log.
+  const uint64_t oldest = kept_.begin()->first;
+  MQ_ASSIGN_OR_RETURN(raft::Snapshot snapshot,
+                      ReadSnapshotFile(fs_, KeptSnapshotPath(oldest), options_.snapshot_bytes_max));
+  if (snapshot.metadata.index != oldest) {
+    return absl::DataLossError(absl::StrFormat("%s: holds the snapshot at %d",
+                                               KeptSnapshotPath(oldest), snapshot.metadata.index));
+  }
+  return snapshot;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,6 +460,20 @@ absl::Status RaftLogStore::Append(const std::vector<Entry>& entries) {
     }
   }
   if (entries.back().index < first_index_) return absl::OkStatus();  // all compacted already
+  const size_t segments_before = log_->segment_count();
+  bool truncated = false;
+  absl::Status status = AppendFrom(entries, truncated);
+  if (status.ok()) {
+    cache_.Append(std::span<const Entry>(entries).subspan(
+        entries.front().index < first_index_ ? first_index_ - entries.front().index : 0));
+  } else {
+    cache_.Clear();  // the log may have lost a suffix the cache still holds
+  }
+  if (truncated || log_->segment_count() != segments_before) RefreshSegmentStarts();
+  return status;
+}
+
+absl::Status RaftLogStore::AppendFrom(const std::vector<Entry>& entries, bool& truncated) {
   const size_t skip =
       entries.front().index < first_index_ ? first_index_ - entries.front().index : 0;
   const uint64_t start = entries[skip].index;
@@ -377,6 +490,7 @@ absl::Status RaftLogStore::Append(const std::vector<Entry>& entries) {
     }
     // A new leader overwrote a conflicting, uncommitted suffix. Durable at once: a later sync
     // must never bring the old entries back under the new ones.
+    truncated = true;
     MQ_RETURN_IF_ERROR(log_->TruncateSuffix(start));
     terms_.TruncateFrom(start);
     ++stats_.truncations;
@@ -429,13 +543,26 @@ absl::Status RaftLogStore::ApplySnapshot(const raft::Snapshot& snapshot) {
         absl::StrFormat("raft log %s: snapshot configuration: %s", dir_, s.message()));
   }
   // The snapshot first: a crash before the reset leaves a log that does not continue it,
-  // which Open recognises and finishes (Reconcile).
-  MQ_RETURN_IF_ERROR(WriteSnapshotFile(fs_, PathOf(kSnapshotFile), snapshot));
+  // which Open recognises and finishes (Reconcile). In history mode the older kept snapshots
+  // go last; Open removes what a crash before that left (RepairHistory).
+  if (options_.keep_snapshot_history) {
+    MQ_RETURN_IF_ERROR(WriteKeptSnapshot(snapshot));
+    MQ_RETURN_IF_ERROR(WriteLogCut(LogCutKind::kInstall, index));
+  } else {
+    MQ_RETURN_IF_ERROR(WriteSnapshotFile(fs_, PathOf(kSnapshotFile), snapshot));
+  }
   snapshot_ = snapshot;
   ++stats_.snapshots_written;
-  MQ_RETURN_IF_ERROR(log_->Reset(index + 1));
+  cache_.Clear();
+  absl::Status status = log_->Reset(index + 1);
+  RefreshSegmentStarts();
+  MQ_RETURN_IF_ERROR(status);
   terms_.Reset(index + 1);
   UpdateFirstIndex();
+  if (options_.keep_snapshot_history) {
+    MQ_RETURN_IF_ERROR(DeleteKeptSnapshotsBelow(index));
+    MQ_RETURN_IF_ERROR(RemoveLogCut());
+  }
   return absl::OkStatus();
 }
 
@@ -462,7 +589,11 @@ absl::Status RaftLogStore::CreateSnapshot(uint64_t index, const ConfState& conf_
   snapshot.metadata.term = term;
   snapshot.metadata.conf_state = conf_state;
   snapshot.data = std::move(data);
-  MQ_RETURN_IF_ERROR(WriteSnapshotFile(fs_, PathOf(kSnapshotFile), snapshot));
+  if (options_.keep_snapshot_history) {
+    MQ_RETURN_IF_ERROR(WriteKeptSnapshot(snapshot));
+  } else {
+    MQ_RETURN_IF_ERROR(WriteSnapshotFile(fs_, PathOf(kSnapshotFile), snapshot));
+  }
   snapshot_ = std::move(snapshot);
   ++stats_.snapshots_written;
   UpdateFirstIndex();
@@ -471,6 +602,11 @@ absl::Status RaftLogStore::CreateSnapshot(uint64_t index, const ConfState& conf_
 
 absl::StatusOr<size_t> RaftLogStore::Compact(uint64_t up_to_index) {
   MQ_RETURN_IF_ERROR(CheckOpen());
+  if (options_.keep_snapshot_history) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "raft log %s keeps a snapshot history: compact it with CompactTo a segment boundary",
+        dir_));
+  }
   if (up_to_index > snapshot_.metadata.index) {
     return absl::FailedPreconditionError(
         absl::StrFormat("raft log %s: compaction to %d past the snapshot index %d", dir_,
@@ -479,10 +615,202 @@ absl::StatusOr<size_t> RaftLogStore::Compact(uint64_t up_to_index) {
   MQ_ASSIGN_OR_RETURN(const size_t dropped, log_->DropPrefix(up_to_index));
   if (dropped > 0) {
     terms_.DropBefore(log_->first_index());
+    cache_.DropBefore(log_->first_index());
     UpdateFirstIndex();
+    RefreshSegmentStarts();
     stats_.segments_dropped += dropped;
   }
   return dropped;
+}
+
+// ---------------------------------------------------------------------------------------------
+// History mode
+
+absl::Status RaftLogStore::CheckCompactTo(uint64_t index) const {
+  MQ_RETURN_IF_ERROR(CheckOpen());
+  if (!options_.keep_snapshot_history) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("raft log %s: CompactTo needs keep_snapshot_history (use Compact)", dir_));
+  }
+  if (!kept_.contains(index)) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("raft log %s: no kept snapshot at %d to compact to (kept: [%s])", dir_,
+                        index, absl::StrJoin(SnapshotIndexes(), ", ")));
+  }
+  // A sealed segment ends at `index` exactly when a segment other than the first starts
+  // right after it.
+  const bool boundary =
+      index < std::numeric_limits<uint64_t>::max() && !segment_starts_.empty() &&
+      index + 1 > segment_starts_.front() &&
+      std::binary_search(segment_starts_.begin(), segment_starts_.end(), index + 1);
+  if (!boundary) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("raft log %s: no sealed segment ends at %d (segments start at [%s])", dir_,
+                        index, absl::StrJoin(segment_starts_, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> RaftLogStore::CompactTo(uint64_t index) {
+  MQ_RETURN_IF_ERROR(CheckCompactTo(index));
+  // The intent first: DropPrefix removes segments one by one, and a crash part way would leave
+  // a log starting after a boundary that may have no snapshot; Open finishes the cut instead.
+  // Then the segments (durable when DropPrefix returns), then the snapshots they no longer need.
+  MQ_RETURN_IF_ERROR(WriteLogCut(LogCutKind::kCompact, index));
+  absl::StatusOr<size_t> dropped = log_->DropPrefix(index);
+  terms_.DropBefore(log_->first_index());
+  cache_.DropBefore(log_->first_index());
+  UpdateFirstIndex();
+  RefreshSegmentStarts();
+  if (!dropped.ok()) return dropped.status();
+  stats_.segments_dropped += *dropped;
+  MQ_RETURN_IF_ERROR(DeleteKeptSnapshotsBelow(index));
+  MQ_RETURN_IF_ERROR(RemoveLogCut());
+  return *dropped;
+}
+
+std::vector<uint64_t> RaftLogStore::SnapshotIndexes() const {
+  std::vector<uint64_t> out;
+  out.reserve(kept_.size());
+  for (const auto& [index, metadata] : kept_) out.push_back(index);
+  return out;
+}
+
+bool RaftLogStore::IsSegmentStart(uint64_t index) const {
+  return std::binary_search(segment_starts_.begin(), segment_starts_.end(), index);
+}
+
+uint64_t RaftLogStore::NextSegmentStartAfter(uint64_t index) const {
+  auto it = std::upper_bound(segment_starts_.begin(), segment_starts_.end(), index);
+  return it == segment_starts_.end() ? 0 : *it;
+}
+
+void RaftLogStore::RefreshSegmentStarts() { segment_starts_ = log_->SegmentFirstIndexes(); }
+
+absl::Status RaftLogStore::LoadHistory() {
+  const std::string snapshots_dir = PathOf(kSnapshotsDir);
+  MQ_ASSIGN_OR_RETURN(const bool present, fs_.Exists(snapshots_dir));
+  if (!present) {
+    MQ_RETURN_IF_ERROR(fs_.CreateDirs(snapshots_dir));
+    MQ_RETURN_IF_ERROR(fs_.SyncDir(dir_));
+  }
+  MQ_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.ListDir(snapshots_dir));
+  std::sort(names.begin(), names.end());
+  bool removed = false;
+  std::vector<uint64_t> indexes;
+  for (const std::string& name : names) {
+    const std::string path = storage::JoinPath(snapshots_dir, name);
+    if (name.size() > storage::kAtomicTempSuffix.size() &&
+        name.ends_with(storage::kAtomicTempSuffix) &&
+        ParseKeptSnapshotName(
+            std::string_view(name).substr(0, name.size() - storage::kAtomicTempSuffix.size()))) {
+      // An interrupted WriteFileAtomically: the snapshot it was writing was never kept.
+      MQ_RETURN_IF_ERROR(fs_.Remove(path));
+      removed = true;
+      continue;
+    }
+    std::optional<uint64_t> index = ParseKeptSnapshotName(name);
+    if (!index.has_value()) {
+      return absl::DataLossError(
+          absl::StrFormat("raft log %s: unexpected file %s among the kept snapshots", dir_, path));
+    }
+    indexes.push_back(*index);
+  }
+  if (removed) MQ_RETURN_IF_ERROR(fs_.SyncDir(snapshots_dir));
+  // Every file is checked (metadata and crcs); only the newest stays in memory whole.
+  for (uint64_t index : indexes) {
+    const std::string path = KeptSnapshotPath(index);
+    MQ_ASSIGN_OR_RETURN(raft::Snapshot snapshot,
+                        ReadSnapshotFile(fs_, path, options_.snapshot_bytes_max));
+    if (snapshot.metadata.index != index || index == 0) {
+      return absl::DataLossError(
+          absl::StrFormat("%s: holds the snapshot at %d", path, snapshot.metadata.index));
+    }
+    kept_[index] = snapshot.metadata;
+    if (index == indexes.back()) snapshot_ = std::move(snapshot);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RaftLogStore::RepairHistory() {
+  // After Reconcile the log continues the newest kept snapshot. Kept snapshots below the log's
+  // first index - 1 are what a crash inside CompactTo or ApplySnapshot left: not needed.
+  const uint64_t first = log_->first_index();
+  if (first > 1 && kept_.begin() != kept_.end() && kept_.begin()->first < first - 1) {
+    LogWarning(absl::StrFormat(
+        "raft log %s: removing kept snapshots below %d, which the log starts after (an "
+        "interrupted compaction or snapshot install)",
+        dir_, first - 1));
+    MQ_RETURN_IF_ERROR(DeleteKeptSnapshotsBelow(first - 1));
+  }
+  if (first > 1 && !kept_.contains(first - 1)) return MissingKeptSnapshotError();
+  return absl::OkStatus();
+}
+
+absl::Status RaftLogStore::MissingKeptSnapshotError() const {
+  const uint64_t first = log_->first_index();
+  return absl::DataLossError(absl::StrFormat(
+      "raft log %s starts at %d but %s, the kept snapshot covering the entries before it, is "
+      "missing: entries are lost (kept snapshots: [%s])",
+      log_->dir(), first, KeptSnapshotPath(first - 1), absl::StrJoin(SnapshotIndexes(), ", ")));
+}
+
+absl::Status RaftLogStore::WriteLogCut(LogCutKind kind, uint64_t index) {
+  return storage::WriteFileAtomically(fs_, PathOf(kLogCutFile),
+                                      EncodeLogCutFile(LogCut{kind, index}));
+}
+
+absl::Status RaftLogStore::RemoveLogCut() {
+  MQ_RETURN_IF_ERROR(fs_.Remove(PathOf(kLogCutFile)));
+  return fs_.SyncDir(dir_);
+}
+
+absl::Status RaftLogStore::FinishLogCut() {
+  const std::string path = PathOf(kLogCutFile);
+  MQ_RETURN_IF_ERROR(storage::RemoveStaleTempFile(fs_, path));
+  absl::StatusOr<std::string> bytes = storage::ReadWholeFile(fs_, path, kLogCutFileBytes);
+  if (absl::IsNotFound(bytes.status())) return absl::OkStatus();
+  if (absl::IsFailedPrecondition(bytes.status())) {  // larger than any valid one
+    return absl::DataLossError(bytes.status().message());
+  }
+  if (!bytes.ok()) return bytes.status();
+  MQ_ASSIGN_OR_RETURN(const LogCut cut, DecodeLogCutFile(*bytes, path));
+  // The kept snapshot the cut is for was written before the log cut file, and only a later
+  // cut deletes it.
+  if (!kept_.contains(cut.index)) {
+    return absl::DataLossError(
+        absl::StrFormat("%s: a log cut to %d is in progress but its snapshot %s is missing", path,
+                        cut.index, KeptSnapshotPath(cut.index)));
+  }
+  LogWarning(absl::StrFormat("raft log %s: finishing an interrupted %s at %d", dir_,
+                             cut.kind == LogCutKind::kCompact ? "compaction" : "snapshot install",
+                             cut.index));
+  if (cut.kind == LogCutKind::kCompact) {
+    MQ_RETURN_IF_ERROR(log_->DropPrefix(cut.index).status());
+  } else if (log_->first_index() != cut.index + 1 || log_->last_index() != cut.index) {
+    MQ_RETURN_IF_ERROR(log_->Reset(cut.index + 1));
+  }
+  MQ_RETURN_IF_ERROR(DeleteKeptSnapshotsBelow(cut.index));
+  return RemoveLogCut();
+}
+
+absl::Status RaftLogStore::WriteKeptSnapshot(const raft::Snapshot& snapshot) {
+  MQ_RETURN_IF_ERROR(WriteSnapshotFile(fs_, KeptSnapshotPath(snapshot.metadata.index), snapshot));
+  kept_[snapshot.metadata.index] = snapshot.metadata;
+  return absl::OkStatus();
+}
+
+absl::Status RaftLogStore::DeleteKeptSnapshotsBelow(uint64_t index) {
+  // Oldest first: a crash part way leaves a contiguous suffix of the history.
+  bool removed = false;
+  while (!kept_.empty() && kept_.begin()->first < index) {
+    MQ_RETURN_IF_ERROR(fs_.Remove(KeptSnapshotPath(kept_.begin()->first)));
+    kept_.erase(kept_.begin());
+    ++stats_.snapshots_deleted;
+    removed = true;
+  }
+  if (removed) MQ_RETURN_IF_ERROR(fs_.SyncDir(PathOf(kSnapshotsDir)));
+  return absl::OkStatus();
 }
 
 absl::Status RaftLogStore::Close() {

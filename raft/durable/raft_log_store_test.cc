@@ -9,6 +9,7 @@
 #include "raft/conf_change.h"
 #include "raft/durable/durable_format.h"
 #include "raft/durable/snapshot_file.h"
+#include "storage/base/log_capture.h"
 #include "storage/base/logging.h"
 #include "storage/base/prng.h"
 #include "storage/file/atomic_file.h"
@@ -43,25 +44,6 @@ std::vector<Entry> Range(uint64_t lo, uint64_t hi, uint64_t term) {
 const ConfState kThree{{1, 2, 3}, {}};
 // Most tests use the store of a node that joins an existing group: its log starts empty.
 const ConfState kJoining{};
-
-// Captures warnings while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    previous_ = SetLogSink([this](LogLevel, std::string_view m) { lines_.emplace_back(m); });
-  }
-  ~LogCapture() { SetLogSink(previous_); }
-  bool Saw(std::string_view text) const {
-    for (const std::string& line : lines_) {
-      if (line.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  LogSink previous_;
-  std::vector<std::string> lines_;
-};
 
 class RaftLogStoreTest : public ::testing::Test {
  protected:
@@ -457,7 +439,7 @@ TEST_F(RaftLogStoreTest, AHardStateTermBehindTheLogIsRaisedWithoutAVote) {
   LogCapture log;
   Reopen(/*close=*/false);
   EXPECT_EQ(store_->InitialState()->hard_state, (HardState{3, kNoNode, 0}));
-  EXPECT_TRUE(log.Saw("behind the last entry's term"));
+  EXPECT_TRUE(log.Contains("behind the last entry's term"));
 }
 
 TEST_F(RaftLogStoreTest, DamagedHardStateIsDataLoss) {
@@ -555,7 +537,7 @@ TEST_F(RaftLogStoreTest, OpenFinishesAnInterruptedSnapshotInstall) {
   ASSERT_TRUE(WriteSnapshotFile(fs_, "/node/snapshot", snapshot).ok());
   LogCapture log;
   Reopen(/*close=*/false);
-  EXPECT_TRUE(log.Saw("interrupted snapshot install"));
+  EXPECT_TRUE(log.Contains("interrupted snapshot install"));
   EXPECT_EQ(*store_->FirstIndex(), 51u);
   EXPECT_EQ(*store_->LastIndex(), 50u);
   EXPECT_EQ(store_->InitialState()->hard_state.commit, 50u);  // raised to the snapshot

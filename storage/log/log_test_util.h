@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "storage/base/log_capture.h"
 #include "storage/base/logging.h"
 #include "storage/fs/filesystem.h"
 #include "storage/log/segmented_log.h"
@@ -63,27 +64,6 @@ inline ::testing::AssertionResult IsTestRecord(const Record& record, uint64_t in
 inline absl::StatusOr<std::vector<Record>> ReadAll(SegmentedLog& log) {
   return log.Read(log.first_index(), UINT64_MAX, UINT64_MAX);
 }
-
-// Captures warnings logged while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    previous_ = SetLogSink(
-        [this](LogLevel level, std::string_view message) { lines_.emplace_back(message); });
-  }
-  ~LogCapture() { SetLogSink(std::move(previous_)); }
-  const std::vector<std::string>& lines() const { return lines_; }
-  bool Contains(std::string_view needle) const {
-    for (const auto& line : lines_) {
-      if (line.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  LogSink previous_;
-  std::vector<std::string> lines_;
-};
 
 // Size of a file, or ADD_FAILURE and 0.
 inline uint64_t FileSize(Filesystem& fs, const std::string& path) {

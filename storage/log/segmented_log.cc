@@ -286,6 +286,7 @@ uint64_t SegmentedLog::ActiveEndBytesLocked() const {
 void SegmentedLog::InstallActiveLocked(std::shared_ptr<Segment> segment, std::shared_ptr<File> file,
                                        uint64_t file_bytes, SparseIndex index) {
   segment->loaded.reset();
+  segment->sealed_bytes = 0;
   segments_.push_back(std::move(segment));
   active_file_ = std::move(file);
   active_file_bytes_ = file_bytes;
@@ -317,6 +318,58 @@ uint64_t SegmentedLog::durable_index() const {
 size_t SegmentedLog::segment_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return segments_.size();
+}
+
+std::vector<uint64_t> SegmentedLog::SegmentFirstIndexes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<uint64_t> out;
+  out.reserve(segments_.size());
+  for (const auto& segment : segments_) out.push_back(segment->first_index);
+  return out;
+}
+
+std::vector<SegmentInfo> SegmentedLog::Segments() const {
+  std::vector<SegmentInfo> out;
+  std::vector<size_t> unknown;  // sealed segments whose size is not known yet
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out.reserve(segments_.size());
+    for (size_t i = 0; i < segments_.size(); ++i) {
+      Segment& segment = *segments_[i];
+      SegmentInfo info;
+      info.first_index = segment.first_index;
+      info.last_index = segment.last_index;
+      info.active = i + 1 == segments_.size();
+      if (info.active) {
+        info.bytes = ActiveEndBytesLocked();
+      } else if (segment.sealed_bytes != 0) {
+        info.bytes = segment.sealed_bytes;
+      } else if (segment.loaded != nullptr) {
+        info.bytes = segment.loaded->file_bytes;
+        segment.sealed_bytes = info.bytes;
+      } else {
+        unknown.push_back(i);
+      }
+      out.push_back(info);
+    }
+  }
+  // Sealed segments of an earlier run are not opened by Open; their size is asked once here,
+  // outside the lock, and remembered.
+  for (size_t i : unknown) {
+    absl::StatusOr<std::unique_ptr<File>> file =
+        fs_.Open(SegmentPath(out[i].first_index), OpenMode::kReadOnly);
+    absl::StatusOr<uint64_t> size =
+        file.ok() ? (*file)->Size() : absl::StatusOr<uint64_t>(file.status());
+    if (!size.ok()) continue;  // dropped meanwhile: reported as 0 bytes
+    out[i].bytes = *size;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::shared_ptr<Segment> segment = FindSegmentLocked(out[i].first_index);
+        segment != nullptr && segment->first_index == out[i].first_index &&
+        segment != segments_.back() && segment->sealed_bytes == 0) {
+      segment->sealed_bytes = *size;
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,6 +560,7 @@ absl::Status SegmentedLog::Roll(uint64_t new_first_index) {
   MQ_ASSIGN_OR_RETURN(std::shared_ptr<File> new_file, CreateSegmentFile(new_first_index));
 
   std::lock_guard<std::mutex> lock(mu_);
+  old_segment->sealed_bytes = old_bytes;
   old_segment->loaded = std::move(sealed);
   auto segment = std::make_shared<Segment>();
   segment->first_index = new_first_index;

@@ -81,6 +81,15 @@
 
 namespace mq::storage {
 
+// One segment file of a SegmentedLog, as SegmentedLog::Segments() reports it.
+struct SegmentInfo {
+  uint64_t first_index = 0;
+  uint64_t last_index = 0;  // first_index - 1 when the segment is empty
+  // Bytes of the segment (header and records; for the active segment, buffered records too).
+  uint64_t bytes = 0;
+  bool active = false;  // the segment appends go to; the others are sealed
+};
+
 class SegmentedLog {
  public:
   // Opens (creating if needed) the log in `dir` and recovers it as described above.
@@ -134,6 +143,12 @@ class SegmentedLog {
   uint64_t durable_index() const;
   // Number of segment files, the active one included.
   size_t segment_count() const;
+  // Every segment, oldest first, the active one last; empty for a fresh log. The size of a
+  // sealed segment this process has not sealed or read yet is found on the first call (one
+  // file open each, outside the lock); 0 if its file could not be opened (dropped meanwhile).
+  std::vector<SegmentInfo> Segments() const;
+  // The first index of every segment, oldest first (Segments() without the sizes: no I/O).
+  std::vector<uint64_t> SegmentFirstIndexes() const;
   const std::string& dir() const { return dir_; }
   const SegmentedLogOptions& options() const { return options_; }
 
@@ -147,6 +162,8 @@ class SegmentedLog {
   struct Segment {
     uint64_t first_index = 0;
     uint64_t last_index = 0;  // guarded by mu_; first_index - 1 when empty
+    // Sealed segments only, guarded by mu_: the file's size once known (0: not yet).
+    uint64_t sealed_bytes = 0;
     // Sealed segments only, guarded by mu_: set by the first reader (or by the roll that
     // sealed it); null until then.
     std::shared_ptr<const LoadedSegment> loaded;

@@ -20,7 +20,7 @@ namespace {
 using testing::AppendTestRange;
 using testing::AppendTestRecord;
 using testing::IsTestRecord;
-using testing::LogCapture;
+using ::mq::LogCapture;
 using testing::ReadAll;
 
 bool Contains(absl::string_view haystack, const std::string& needle) {

@@ -17,7 +17,7 @@ namespace {
 using testing::AppendTestRange;
 using testing::AppendTestRecord;
 using testing::IsTestRecord;
-using testing::LogCapture;
+using ::mq::LogCapture;
 using testing::ReadAll;
 using testing::TestPayload;
 
@@ -451,6 +451,81 @@ TEST_F(SegmentedLogTest, DropPrefixRemovesWholeSealedSegmentsOnly) {
   log.reset();
   log = OpenLog();
   ExpectRecords(*log, firsts.back(), 200);
+}
+
+// Checks Segments() against the files on disk: contiguous, oldest first, active last, sizes
+// equal to the files' (the active one's counts its buffered records too).
+void ExpectSegmentsMatchFiles(const SegmentedLog& log, const std::vector<uint64_t>& firsts,
+                              Filesystem& fs, const std::string& dir, bool synced) {
+  const std::vector<SegmentInfo> segments = log.Segments();
+  ASSERT_EQ(segments.size(), firsts.size());
+  EXPECT_EQ(log.SegmentFirstIndexes(), firsts);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const SegmentInfo& s = segments[i];
+    EXPECT_EQ(s.first_index, firsts[i]) << i;
+    EXPECT_EQ(s.active, i + 1 == segments.size()) << i;
+    const uint64_t want_last =
+        i + 1 < segments.size() ? segments[i + 1].first_index - 1 : log.last_index();
+    EXPECT_EQ(s.last_index, want_last) << i;
+    if (!s.active || synced) {
+      EXPECT_EQ(s.bytes, testing::FileSize(fs, JoinPath(dir, SegmentFileName(firsts[i])))) << i;
+    }
+  }
+}
+
+TEST_F(SegmentedLogTest, SegmentsListsEveryFileOldestFirstWithItsSize) {
+  auto log = OpenLog();
+  EXPECT_TRUE(log->Segments().empty());  // fresh: no segment yet
+  EXPECT_TRUE(log->SegmentFirstIndexes().empty());
+  AppendTestRange(*log, 1, 200);
+  // Unsynced records of the active segment count.
+  const std::vector<SegmentInfo> before_sync = log->Segments();
+  ASSERT_GT(before_sync.size(), 4u);
+  EXPECT_GT(before_sync.back().bytes, kSegmentHeaderBytes);
+  ASSERT_TRUE(log->Sync().ok());
+  ExpectSegmentsMatchFiles(*log, SegmentFirsts(), fs_, dir_, /*synced=*/true);
+  EXPECT_EQ(log->Segments().back().bytes, before_sync.back().bytes);
+
+  // After a restart the sealed segments' sizes are found from their files.
+  log.reset();
+  log = OpenLog();
+  ExpectSegmentsMatchFiles(*log, SegmentFirsts(), fs_, dir_, /*synced=*/true);
+
+  // Drops, truncations into a sealed segment (which becomes active again) and new rolls.
+  const std::vector<uint64_t> firsts = SegmentFirsts();
+  ASSERT_TRUE(log->DropPrefix(firsts[1] - 1).ok());
+  ASSERT_TRUE(log->TruncateSuffix(firsts[3] + 1).ok());
+  ExpectSegmentsMatchFiles(*log, SegmentFirsts(), fs_, dir_, /*synced=*/true);
+  EXPECT_EQ(log->Segments().front().first_index, firsts[1]);
+  EXPECT_TRUE(log->Segments().back().active);
+  EXPECT_EQ(log->Segments().back().last_index, firsts[3]);
+  AppendTestRange(*log, firsts[3] + 1, 300, /*generation=*/1);
+  ASSERT_TRUE(log->Sync().ok());
+  ExpectSegmentsMatchFiles(*log, SegmentFirsts(), fs_, dir_, /*synced=*/true);
+}
+
+TEST_F(SegmentedLogTest, SegmentsReportsAnEmptyActiveSegment) {
+  auto log = OpenLog();
+  AppendTestRange(*log, 1, 100);
+  const std::vector<uint64_t> firsts = SegmentFirsts();
+  ASSERT_GT(firsts.size(), 2u);
+  // A cut at a segment's first index leaves that segment empty and active.
+  ASSERT_TRUE(log->TruncateSuffix(firsts[2]).ok());
+  const std::vector<SegmentInfo> segments = log->Segments();
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_TRUE(segments[2].active);
+  EXPECT_EQ(segments[2].first_index, firsts[2]);
+  EXPECT_EQ(segments[2].last_index, firsts[2] - 1);
+  EXPECT_EQ(segments[2].bytes, kSegmentHeaderBytes);
+  EXPECT_FALSE(segments[1].active);
+  EXPECT_EQ(segments[1].last_index, firsts[2] - 1);
+  // Reset: one empty segment.
+  ASSERT_TRUE(log->Reset(500).ok());
+  const std::vector<SegmentInfo> reset = log->Segments();
+  ASSERT_EQ(reset.size(), 1u);
+  EXPECT_EQ(reset[0].first_index, 500u);
+  EXPECT_EQ(reset[0].last_index, 499u);
+  EXPECT_TRUE(reset[0].active);
 }
 
 TEST_F(SegmentedLogTest, ResetStartsOverAtTheGivenIndex) {

@@ -61,17 +61,18 @@ void BrokerCluster::StartAll() {
 
 absl::Status BrokerCluster::Start(uint64_t id) {
   if (running(id)) return absl::OkStatus();
-  const std::vector<std::string> args = {mqbroker_,
-                                         "--id",
-                                         std::to_string(id),
-                                         "--data",
-                                         absl::StrCat(dir_.path(), "/broker", id),
-                                         "--peers",
-                                         peers_,
-                                         "--data-groups",
-                                         std::to_string(data_groups_),
-                                         "--threads",
-                                         "3"};
+  std::vector<std::string> args = {mqbroker_,
+                                   "--id",
+                                   std::to_string(id),
+                                   "--data",
+                                   data_dir(id),
+                                   "--peers",
+                                   peers_,
+                                   "--data-groups",
+                                   std::to_string(data_groups_),
+                                   "--threads",
+                                   "3"};
+  args.insert(args.end(), broker_args_.begin(), broker_args_.end());
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -126,6 +127,10 @@ std::string BrokerCluster::servers() const {
 
 std::string BrokerCluster::address(uint64_t id) const {
   return absl::StrCat("127.0.0.1:", ports_.at(id));
+}
+
+std::string BrokerCluster::data_dir(uint64_t id) const {
+  return absl::StrCat(dir_.path(), "/broker", id);
 }
 
 std::string BrokerCluster::log_path(uint64_t id) const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "storage/fs/temp_dir.h"
@@ -22,6 +23,8 @@ class BrokerCluster {
   BrokerCluster(std::string mqbroker, int brokers = 3, int data_groups = 3);
   ~BrokerCluster();
 
+  // Extra mqbroker flags for every later Start (e.g. {"--segment-bytes", "262144"}).
+  void SetBrokerArgs(std::vector<std::string> args) { broker_args_ = std::move(args); }
   void StartAll();
   [[nodiscard]] absl::Status Start(uint64_t id);
   // SIGKILL, then reap.
@@ -34,6 +37,7 @@ class BrokerCluster {
   std::string servers() const;
   std::string address(uint64_t id) const;
   std::string log_path(uint64_t id) const;
+  std::string data_dir(uint64_t id) const;
   void DumpLogs() const;
 
  private:
@@ -43,6 +47,7 @@ class BrokerCluster {
   std::map<uint64_t, uint16_t> ports_;
   std::map<uint64_t, pid_t> pids_;
   std::string peers_;
+  std::vector<std::string> broker_args_;
 };
 
 // A free TCP port on 127.0.0.1 (bound and released; good enough for tests).

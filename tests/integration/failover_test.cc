@@ -194,7 +194,9 @@ TEST(FailoverTest, KillLeaderTwiceUnderLoadThenRestartCluster) {
     maybe_restart();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!cluster.running(victim)) ASSERT_TRUE(cluster.Start(victim).ok());
+  if (!cluster.running(victim)) {
+    ASSERT_TRUE(cluster.Start(victim).ok());
+  }
   (*producer)->Close();
 
   std::vector<double> failover_seconds;

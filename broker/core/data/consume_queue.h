@@ -18,8 +18,8 @@
 //   batch; message_bytes: the size of its record in the (uncompressed) message section;
 //   tag_hash: TagHash(tag) (tag_filter.h); store_time_ms: the entry's leader-stamped time.
 //
-// Lifecycle: Open, Append/Read, Sync (before a snapshot), TruncateTo/Reset (restore). Not
-// thread-safe: owned by the data group's strand.
+// Lifecycle: Open, Append/Read, Sync (before a snapshot), TruncateTo/Reset (restore),
+// DropBefore (retention). Not thread-safe: owned by the data group's strand.
 
 #include <cstdint>
 #include <memory>
@@ -76,6 +76,9 @@ class ConsumeQueue {
   [[nodiscard]] absl::Status TruncateTo(uint64_t offset) { return file_->TruncateTo(offset); }
   // Drops every unit; the next Append lands at `offset`.
   [[nodiscard]] absl::Status Reset(uint64_t offset) { return file_->Reset(offset); }
+  // Retention: removes the files whose units all lie below `offset` (whole files only, so
+  // first_offset() may stay below it). Durable when it returns.
+  [[nodiscard]] absl::Status DropBefore(uint64_t offset) { return file_->DropBefore(offset); }
 
   uint64_t first_offset() const { return file_->first_unit(); }
   uint64_t end_offset() const { return file_->end_unit(); }

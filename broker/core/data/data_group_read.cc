@@ -1,5 +1,6 @@
 // DataGroupState's reads: Fetch, Offsets, QueryById (see data_group_state.h).
 
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -21,34 +22,85 @@ struct LoadedEntry {
   std::optional<protocol::RecordBatchReader> reader;
 };
 
-// Reads entry `index` and decodes its command. NotFound when the log no longer holds it
-// (compacted) or never held it; DataLoss when it holds something other than a produce.
-absl::StatusOr<LoadedEntry> LoadEntry(const raft::LogStorage& log, uint64_t group_id,
-                                      uint64_t index) {
-  absl::StatusOr<std::vector<raft::Entry>> entries = log.Entries(index, index + 1, UINT64_MAX);
-  if (!entries.ok()) {
-    if (raft::IsCompacted(entries.status())) {
-      return absl::NotFoundError(
-          absl::StrFormat("data group %d: entry %d is no longer in the log (%s)", group_id, index,
-                          entries.status().message()));
-    }
-    return entries.status();
-  }
-  if (entries->size() != 1 || (*entries)[0].index != index) {
-    return absl::InternalError(
-        absl::StrFormat("data group %d: the log did not return entry %d", group_id, index));
-  }
+// Decodes the produce command of `entry`; DataLoss when it holds something else.
+absl::StatusOr<LoadedEntry> DecodeLoaded(raft::Entry entry, uint64_t group_id) {
   LoadedEntry loaded;
-  loaded.entry = std::move((*entries)[0]);
+  loaded.entry = std::move(entry);
   absl::StatusOr<DataCommandView> command = DecodeDataCommand(loaded.entry.data.view());
   if (loaded.entry.type != raft::EntryType::kNormal || !command.ok()) {
     return absl::DataLossError(absl::StrFormat(
-        "data group %d: entry %d holds no produce command (%s)", group_id, index,
+        "data group %d: entry %d holds no produce command (%s)", group_id, loaded.entry.index,
         command.ok() ? "not a normal entry" : std::string(command.status().message())));
   }
   loaded.command = *command;
   return loaded;
 }
+
+// Reads entries [lo, hi) in one log read, stopping after bytes_max (at least one entry).
+// NotFound when the log no longer holds `lo` (compacted) or never held it.
+absl::StatusOr<std::vector<raft::Entry>> ReadEntries(const raft::LogStorage& log, uint64_t group_id,
+                                                     uint64_t lo, uint64_t hi, uint64_t bytes_max) {
+  absl::StatusOr<std::vector<raft::Entry>> entries = log.Entries(lo, hi, bytes_max);
+  if (!entries.ok()) {
+    if (raft::IsCompacted(entries.status())) {
+      return absl::NotFoundError(
+          absl::StrFormat("data group %d: entry %d is no longer in the log (%s)", group_id, lo,
+                          entries.status().message()));
+    }
+    return entries.status();
+  }
+  if (entries->empty() || entries->front().index != lo) {
+    return absl::InternalError(
+        absl::StrFormat("data group %d: the log did not return entry %d", group_id, lo));
+  }
+  return entries;
+}
+
+// Reads entry `index` and decodes its command (NotFound / DataLoss as above).
+absl::StatusOr<LoadedEntry> LoadEntry(const raft::LogStorage& log, uint64_t group_id,
+                                      uint64_t index) {
+  MQ_ASSIGN_OR_RETURN(std::vector<raft::Entry> entries,
+                      ReadEntries(log, group_id, index, index + 1, UINT64_MAX));
+  return DecodeLoaded(std::move(entries.front()), group_id);
+}
+
+// Read-ahead sizing (see Fetch): per message beyond its body (record and batch headers, the
+// command), and per run.
+constexpr uint64_t kUnitSlackBytes = 64;
+constexpr uint64_t kRunSlackBytes = 16 << 10;
+
+// Entries a fetch reads ahead, in one log read per run of consecutive raft indexes: the
+// units of a queue usually point at consecutive entries (one group, few queues), and one read
+// of many entries costs one system call and one buffer instead of one per entry.
+class EntryReader {
+ public:
+  EntryReader(const raft::LogStorage& log, uint64_t group_id) : log_(log), group_id_(group_id) {}
+
+  // The entry at `index`, reading [index, run_end) if it is not among those read ahead;
+  // bytes_max bounds that read (at least one entry is read). Errors as LoadEntry.
+  absl::StatusOr<LoadedEntry*> Get(uint64_t index, uint64_t run_end, uint64_t bytes_max) {
+    if (current_.has_value() && current_->entry.index == index) return &*current_;
+    while (!ahead_.empty() && ahead_.front().index < index) ahead_.pop_front();
+    if (ahead_.empty() || ahead_.front().index != index) {
+      ahead_.clear();
+      MQ_ASSIGN_OR_RETURN(
+          std::vector<raft::Entry> entries,
+          ReadEntries(log_, group_id_, index, std::max(run_end, index + 1), bytes_max));
+      for (raft::Entry& entry : entries) ahead_.push_back(std::move(entry));
+    }
+    current_.reset();
+    MQ_ASSIGN_OR_RETURN(LoadedEntry loaded, DecodeLoaded(std::move(ahead_.front()), group_id_));
+    ahead_.pop_front();
+    current_.emplace(std::move(loaded));
+    return &*current_;
+  }
+
+ private:
+  const raft::LogStorage& log_;
+  const uint64_t group_id_;
+  std::deque<raft::Entry> ahead_;
+  std::optional<LoadedEntry> current_;
+};
 
 absl::Status OpenReader(LoadedEntry& loaded, uint64_t group_id) {
   if (loaded.reader.has_value()) return absl::OkStatus();
@@ -118,7 +170,8 @@ absl::StatusOr<protocol::FetchResponse> DataGroupState::Fetch(const protocol::Fe
   const uint64_t scan_end =
       std::min(end, request.offset + std::max<uint64_t>(options_.fetch_scan_units_max, 1));
 
-  std::optional<LoadedEntry> loaded;
+  EntryReader reader(log, group_id_);
+  LoadedEntry* loaded = nullptr;
   uint64_t messages = 0;
   uint64_t bytes = 0;
   uint64_t offset = request.offset;
@@ -126,7 +179,8 @@ absl::StatusOr<protocol::FetchResponse> DataGroupState::Fetch(const protocol::Fe
   while (offset < scan_end && !full) {
     const uint64_t chunk = std::min<uint64_t>(scan_end - offset, ConsumeQueue::kReadChunkUnits);
     MQ_ASSIGN_OR_RETURN(std::vector<CqUnit> units, queue->cq->Read(offset, chunk));
-    for (const CqUnit& unit : units) {
+    for (size_t i = 0; i < units.size(); ++i) {
+      const CqUnit& unit = units[i];
       if (messages >= max_messages) {
         full = true;
         break;
@@ -135,9 +189,25 @@ absl::StatusOr<protocol::FetchResponse> DataGroupState::Fetch(const protocol::Fe
         ++offset;
         continue;
       }
-      if (!loaded.has_value() || loaded->entry.index != unit.raft_index) {
-        loaded.reset();
-        absl::StatusOr<LoadedEntry> entry = LoadEntry(log, group_id_, unit.raft_index);
+      if (loaded == nullptr || loaded->entry.index != unit.raft_index) {
+        // Read ahead through the run of consecutive entries the next units point at, as far
+        // as this fetch may go.
+        // The read is sized by what the units say the run holds (the log reads that many
+        // bytes at once): the messages, the slots of the first entry before this one, and
+        // room for headers; a short estimate only costs one more read.
+        uint64_t run_end = unit.raft_index + 1;
+        uint64_t run_units = 1;
+        uint64_t run_bytes = (uint64_t{unit.slot} + 1) * (unit.message_bytes + kUnitSlackBytes);
+        for (size_t j = i + 1; j < units.size() && messages + run_units < max_messages; ++j) {
+          if (units[j].raft_index > run_end) break;
+          run_end = units[j].raft_index + 1;
+          run_bytes += units[j].message_bytes + kUnitSlackBytes;
+          ++run_units;
+        }
+        const uint64_t budget = max_bytes - std::min(bytes, max_bytes);
+        absl::StatusOr<LoadedEntry*> entry =
+            reader.Get(unit.raft_index, run_end,
+                       std::max<uint64_t>(std::min(budget, run_bytes + kRunSlackBytes), 1));
         if (absl::IsNotFound(entry.status())) {
           // The log dropped the entry (compaction ran ahead of this queue's retention).
           if (!response.batches.empty()) {
@@ -151,13 +221,14 @@ absl::StatusOr<protocol::FetchResponse> DataGroupState::Fetch(const protocol::Fe
           return response;
         }
         if (!entry.ok()) return entry.status();
-        if (entry->command.topic != request.topic || entry->command.queue_id != request.queue_id) {
+        loaded = *entry;
+        if (loaded->command.topic != request.topic ||
+            loaded->command.queue_id != request.queue_id) {
           return absl::DataLossError(absl::StrFormat(
               "data group %d: consume queue %s/%d offset %d points at entry %d of %s/%d", group_id_,
-              request.topic, request.queue_id, offset, unit.raft_index, entry->command.topic,
-              entry->command.queue_id));
+              request.topic, request.queue_id, offset, unit.raft_index, loaded->command.topic,
+              loaded->command.queue_id));
         }
-        loaded.emplace(*std::move(entry));
       }
       if (!filter->matches_all()) {
         MQ_RETURN_IF_ERROR(OpenReader(*loaded, group_id_));

@@ -99,6 +99,32 @@ absl::Status DataGroupState::AttachConsumeQueue(const QueueKey& key, QueueState&
   return cq.Reset(state.next_offset);
 }
 
+absl::Status DataGroupState::SetLogFirstIndex(uint64_t first_index) {
+  // Trimming is idempotent: after an error the caller may simply try again.
+  for (auto& [key, queue] : queues_) MQ_RETURN_IF_ERROR(TrimQueueToLog(queue, first_index));
+  log_first_index_ = first_index;
+  return absl::OkStatus();
+}
+
+absl::Status DataGroupState::TrimQueueToLog(QueueState& queue, uint64_t first_index) {
+  if (queue.cq == nullptr) return absl::OkStatus();
+  // The first unit whose raft index is >= first_index (units ascend by raft index).
+  uint64_t lo = queue.log_start_offset();
+  uint64_t hi = std::max(lo, std::min(queue.next_offset, queue.cq->end_offset()));
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    MQ_ASSIGN_OR_RETURN(CqUnit unit, queue.cq->ReadOne(mid));
+    if (unit.raft_index < first_index) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo <= queue.available_offset) return absl::OkStatus();
+  queue.available_offset = lo;
+  return queue.cq->DropBefore(lo);
+}
+
 std::optional<ProduceOutcome> DataGroupState::FindDuplicate(uint64_t producer_id,
                                                             std::string_view topic,
                                                             uint32_t queue_id,
@@ -328,6 +354,7 @@ absl::Status DataGroupState::Restore(const raft::Snapshot& snapshot) {
     if (auto node = old.extract(key); !node.empty()) state.cq = std::move(node.mapped().cq);
     auto it = queues_.emplace(std::move(key), std::move(state)).first;
     MQ_RETURN_IF_ERROR(AttachConsumeQueue(it->first, it->second));
+    MQ_RETURN_IF_ERROR(TrimQueueToLog(it->second, log_first_index_));
   }
   for (auto& [key, queue] : old) {
     if (queue.cq != nullptr) MQ_RETURN_IF_ERROR(queue.cq->Reset(0));

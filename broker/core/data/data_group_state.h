@@ -15,8 +15,16 @@
 // past it, synced or not, are re-created as the driver re-applies the entries after the
 // snapshot), and a queue found SHORTER than its next offset (a follower that installed a
 // leader's snapshot, or a lost file) restarts at that next offset: its log_start_offset
-// becomes the snapshot's next offset, and fetches below it get OFFSET_OUT_OF_RANGE. Open()
-// starts from the initial (empty) state: a queue's directory is aligned to the state the
+// becomes the snapshot's next offset, and fetches below it get OFFSET_OUT_OF_RANGE.
+//
+// Retention drops whole segments from the front of the log (retention_policy.h): the owner
+// tells SetLogFirstIndex where this replica's log now starts (after a compaction, a snapshot
+// install or a restart), and each queue then serves from its first unit whose entry the log
+// still holds (min_offset of Offsets(); Fetch below it is OFFSET_OUT_OF_RANGE, definite);
+// consume-queue files wholly below that go too. This is local, not replicated: each replica
+// compacts its own log.
+//
+// Open() starts from the initial (empty) state: a queue's directory is aligned to the state the
 // first time the queue is touched (by Restore or Apply), so stale units from an earlier
 // incarnation are dropped before any new one is appended.
 //
@@ -153,6 +161,14 @@ class DataGroupState {
   // One past the last offset of the queue (0 for a queue never written); long-poll wake check.
   uint64_t NextOffset(std::string_view topic, uint32_t queue_id) const;
 
+  // The group's log now starts at `first_index` (entries below are gone): every queue's first
+  // available offset moves to its first unit at or after it (units are ordered by raft index:
+  // a binary search), and consume-queue files wholly below it are removed. Also applied to
+  // the queues of a later Restore. Consume queue I/O errors are returned as they come (the
+  // first index is then not recorded: call again).
+  [[nodiscard]] absl::Status SetLogFirstIndex(uint64_t first_index);
+  uint64_t log_first_index() const { return log_first_index_; }
+
   uint64_t group_id() const { return group_id_; }
   uint64_t last_applied_index() const { return last_applied_index_; }
   size_t queue_count() const { return queues_.size(); }
@@ -161,13 +177,17 @@ class DataGroupState {
  private:
   struct QueueState {
     uint64_t next_offset = 0;
-    // Lowest offset served by replicated decision (retention; 0 for now). The consume queue
-    // may start later locally (see the file comment): log_start_offset() takes the max.
+    // Lowest offset served by replicated decision (0 for now: retention is local, see
+    // available_offset). The consume queue may start later locally (see the file comment):
+    // log_start_offset() takes the max.
     uint64_t first_offset = 0;
     uint64_t last_store_time_ms = 0;
+    // Local (not replicated): the first unit whose entry this replica's log still holds.
+    uint64_t available_offset = 0;
     std::unique_ptr<ConsumeQueue> cq;
     uint64_t log_start_offset() const {
-      return std::max(first_offset, cq != nullptr ? cq->first_offset() : first_offset);
+      return std::max(
+          {first_offset, available_offset, cq != nullptr ? cq->first_offset() : first_offset});
     }
   };
   using QueueKey = std::pair<std::string, uint32_t>;
@@ -187,6 +207,9 @@ class DataGroupState {
   const QueueState* FindQueue(std::string_view topic, uint32_t queue_id) const;
   // Opens the queue's consume queue and aligns it with `state` (see the file comment).
   [[nodiscard]] absl::Status AttachConsumeQueue(const QueueKey& key, QueueState& state);
+  // Moves the queue's available_offset to its first unit at or after log index `first_index`
+  // and drops the consume-queue files below it.
+  [[nodiscard]] absl::Status TrimQueueToLog(QueueState& state, uint64_t first_index);
   [[nodiscard]] absl::StatusOr<ProduceOutcome> ApplyProduce(const raft::Entry& entry,
                                                             std::string_view topic,
                                                             uint32_t queue_id,
@@ -198,6 +221,8 @@ class DataGroupState {
   const uint64_t group_id_;
   const DataGroupOptions options_;
   uint64_t last_applied_index_ = 0;
+  // Where this replica's log starts (SetLogFirstIndex); local, not replicated.
+  uint64_t log_first_index_ = 1;
   // Cluster time of the last dedup expiry sweep (replicated).
   uint64_t dedup_swept_ms_ = 0;
   std::map<QueueKey, QueueState, QueueKeyLess> queues_;

@@ -413,6 +413,51 @@ TEST(DataGroupStateTest, FetchBoundedByBytes) {
   EXPECT_EQ(r.next_offset, 12u);
 }
 
+// Counts the log reads a fetch makes.
+class CountingLog : public raft::LogStorage {
+ public:
+  explicit CountingLog(const raft::LogStorage& log) : log_(log) {}
+  absl::StatusOr<raft::StorageState> InitialState() const override { return log_.InitialState(); }
+  absl::StatusOr<std::vector<raft::Entry>> Entries(uint64_t lo, uint64_t hi,
+                                                   uint64_t bytes_max) const override {
+    ++reads;
+    return log_.Entries(lo, hi, bytes_max);
+  }
+  absl::StatusOr<uint64_t> Term(uint64_t index) const override { return log_.Term(index); }
+  absl::StatusOr<uint64_t> FirstIndex() const override { return log_.FirstIndex(); }
+  absl::StatusOr<uint64_t> LastIndex() const override { return log_.LastIndex(); }
+  absl::StatusOr<raft::Snapshot> Snapshot() const override { return log_.Snapshot(); }
+  mutable int reads = 0;
+
+ private:
+  const raft::LogStorage& log_;
+};
+
+TEST(DataGroupStateTest, FetchReadsRunsOfConsecutiveEntriesAtOnce) {
+  Group g;
+  for (uint64_t i = 0; i < 6; ++i) g.Produce("t", 0, {.base_sequence = i, .tags = Tags(4)});
+  g.Produce("u", 0, {.tags = Tags(1)});  // entry 7 breaks the run of queue t/0
+  for (uint64_t i = 6; i < 8; ++i) g.Produce("t", 0, {.base_sequence = i, .tags = Tags(4)});
+  CountingLog log(g.log());
+  FetchRequest request{.topic = "t", .queue_id = 0, .offset = 1, .max_messages = 1000};
+  absl::StatusOr<FetchResponse> r = g.state().Fetch(request, log);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->batches.size(), 8u);
+  EXPECT_EQ(r->next_offset, 32u);
+  EXPECT_EQ(r->batches[0].slots, (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(r->batches[6].raft_index, 8u);
+  EXPECT_EQ(r->batches[6].base_offset, 24u);
+  EXPECT_EQ(log.reads, 2);  // entries [1, 7) and [8, 10)
+  // Stopping by messages inside the run reads no further than the run it needs.
+  log.reads = 0;
+  request.max_messages = 5;
+  r = g.state().Fetch(request, log);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->next_offset, 6u);
+  ASSERT_EQ(r->batches.size(), 2u);
+  EXPECT_EQ(log.reads, 1);
+}
+
 TEST(DataGroupStateTest, TagFilterByHashThenTag) {
   Group g;
   g.Produce("t", 0, {.base_sequence = 0, .tags = {"a", "b", "", "a"}});
@@ -519,6 +564,82 @@ TEST(DataGroupStateTest, FetchOfCompactedEntryIsOutOfRange) {
   r = g.Fetch("t", 0, 4);
   EXPECT_EQ(r.header.error_code, ErrorCode::kOk);
   EXPECT_EQ(r.next_offset, 8u);
+}
+
+TEST(DataGroupStateTest, FirstAvailableOffsetFollowsTheLogsFirstIndex) {
+  DataGroupOptions options;
+  options.consume_queue.units_per_file = 4;
+  Group g(options);
+  for (uint64_t i = 0; i < 4; ++i) g.Produce("t", 0, {.base_sequence = i, .tags = Tags(2)});
+  g.Produce("u", 0, {.tags = Tags(2)});                      // entry 5
+  g.Produce("t", 0, {.base_sequence = 4, .tags = Tags(2)});  // entry 6: offsets 8, 9
+  const raft::Snapshot snapshot = g.TakeSnapshot();
+  EXPECT_EQ(g.state().Offsets("t", 0).min_offset, 0u);
+  const std::string t_dir = storage::JoinPath(kDir, QueueDirName("t", 0));
+  auto files = [&] {
+    absl::StatusOr<std::vector<std::string>> names = g.fs().ListDir(t_dir);
+    MQ_CHECK_OK(names.status());
+    return names->size();
+  };
+  const size_t files_before = files();
+
+  // Retention dropped entries 1..3 (offsets 0..5 of t/0).
+  ASSERT_TRUE(g.log()
+                  .CreateSnapshot(3, raft::ConfState{.voters = {1}, .learners = {}},
+                                  raft::Payload(std::string_view("s")))
+                  .ok());
+  ASSERT_TRUE(g.log().Compact(3).ok());
+  ASSERT_TRUE(g.state().SetLogFirstIndex(4).ok());
+  EXPECT_EQ(g.state().log_first_index(), 4u);
+  protocol::QueueOffsetRange range = g.state().Offsets("t", 0);
+  EXPECT_EQ(range.min_offset, 6u);
+  EXPECT_EQ(range.max_offset, 10u);
+  EXPECT_EQ(g.state().Offsets("u", 0).min_offset, 0u);  // entry 5 is still there
+  // The consume-queue file of units 0..3 went; the one of 4..7 holds unit 6 and stays.
+  EXPECT_EQ(files(), files_before - 1);
+
+  FetchResponse r = g.Fetch("t", 0, 5);
+  EXPECT_EQ(r.header.error_code, ErrorCode::kOffsetOutOfRange);
+  EXPECT_TRUE(r.header.definite);
+  EXPECT_EQ(r.log_start_offset, 6u);
+  EXPECT_EQ(r.high_watermark, 10u);
+  r = g.Fetch("t", 0, 6);
+  ASSERT_EQ(r.header.error_code, ErrorCode::kOk) << r.header.message;
+  ASSERT_FALSE(r.batches.empty());
+  EXPECT_EQ(r.batches[0].base_offset, 6u);
+  EXPECT_EQ(r.batches[0].raft_index, 4u);
+  EXPECT_EQ(r.next_offset, 10u);
+
+  // A first index past every entry: every queue is empty from its end on.
+  ASSERT_TRUE(g.state().SetLogFirstIndex(7).ok());
+  EXPECT_EQ(g.state().Offsets("t", 0).min_offset, 10u);
+  EXPECT_EQ(g.state().Offsets("u", 0).min_offset, 2u);
+  EXPECT_EQ(g.Fetch("t", 0, 10).header.error_code, ErrorCode::kOk);
+
+  // A restart: the first index is known before (or after) the snapshot is restored.
+  g.Reopen();
+  ASSERT_TRUE(g.state().SetLogFirstIndex(7).ok());
+  ASSERT_TRUE(g.state().Restore(snapshot).ok());
+  EXPECT_EQ(g.state().Offsets("t", 0).min_offset, 10u);
+  EXPECT_EQ(g.state().Offsets("u", 0).min_offset, 2u);
+  g.Reopen();
+  ASSERT_TRUE(g.state().Restore(snapshot).ok());
+  ASSERT_TRUE(g.state().SetLogFirstIndex(7).ok());
+  EXPECT_EQ(g.state().Offsets("t", 0).min_offset, 10u);
+  EXPECT_EQ(g.state().Offsets("u", 0).min_offset, 2u);
+}
+
+TEST(DataGroupStateTest, FirstAvailableOffsetAfterRestore) {
+  Group g;
+  for (uint64_t i = 0; i < 4; ++i) g.Produce("t", 0, {.base_sequence = i, .tags = Tags(2)});
+  const raft::Snapshot snapshot = g.TakeSnapshot();
+  g.Reopen();
+  ASSERT_TRUE(g.state().SetLogFirstIndex(3).ok());
+  ASSERT_TRUE(g.state().Restore(snapshot).ok());
+  EXPECT_EQ(g.state().Offsets("t", 0).min_offset, 4u);
+  EXPECT_EQ(g.state().Offsets("t", 0).max_offset, 8u);
+  EXPECT_EQ(g.Fetch("t", 0, 3).header.error_code, ErrorCode::kOffsetOutOfRange);
+  EXPECT_EQ(g.Fetch("t", 0, 4).batches.size(), 2u);
 }
 
 TEST(DataGroupStateTest, SnapshotRestoreRollsBackAndReplays) {
