@@ -117,7 +117,8 @@ Options:
   --http HOST:PORT     HTTP bridge address announced to clients (default: none)
   --cluster-id NAME    cluster name; a data dir of another cluster is refused (default raftmq)
   --data-groups N      Raft groups holding messages, fixed at cluster creation (default 3)
-  --threads N          I/O threads (default 4)
+  --threads N          I/O and Raft group threads (default 2; every request crosses threads
+                       several times, so more threads than cores only adds hand-offs)
   --tick-ms MS         Raft tick (default 50)
   --election-ticks N   election timeout in ticks, randomized up to twice that (default 10)
   --peer-wait-ms MS    at startup, wait this long for a majority of the brokers to answer, then

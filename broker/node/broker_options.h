@@ -23,7 +23,7 @@ struct BrokerOptions {
   std::string peers;               // --peers 1@H:P,2@H:P,3@H:P, required
   std::string cluster_id = "raftmq";
   uint32_t data_groups = 3;        // --data-groups: Raft groups holding messages
-  uint32_t threads = 4;            // --threads: I/O and group threads
+  uint32_t threads = 2;            // --threads: I/O and group threads
   uint32_t tick_ms = 50;           // --tick-ms: one Raft tick
   uint32_t election_ticks = 10;    // --election-ticks: election timeout in ticks (randomized x1..x2)
   uint32_t peer_wait_ms = 60000;   // --peer-wait-ms: startup wait for a majority of peers (0: none)
