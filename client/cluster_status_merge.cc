@@ -44,7 +44,15 @@ absl::StatusOr<ClusterStatusResponse> MergeClusterStatus(const std::vector<Broke
   merged.cluster_version = base->cluster_version;
   merged.brokers = base->brokers;
   for (protocol::BrokerStatus& broker : merged.brokers) {
-    broker.reachable = by_broker.count(broker.broker_id) != 0;
+    auto own = by_broker.find(broker.broker_id);
+    broker.reachable = own != by_broker.end();
+    if (!broker.reachable) continue;
+    // A broker knows its own HTTP address for sure (the others may not have heard it yet).
+    for (const protocol::BrokerStatus& self : own->second->brokers) {
+      if (self.broker_id == broker.broker_id && !self.http_address.empty()) {
+        broker.http_address = self.http_address;
+      }
+    }
   }
 
   // Per group: the answer of the broker that leads it (highest term), else any with the

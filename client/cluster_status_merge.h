@@ -8,7 +8,7 @@
 // that leads it (highest term wins if two claim it) for leader, term, indexes and every
 // replica's match and lag, and each replica's own commit/applied from its broker's answer.
 // A broker that did not answer is reported unreachable; its replicas keep zeros for what only
-// it could tell.
+// it could tell. Each broker's HTTP address is the one it gives for itself.
 //
 // Plain function; no I/O.
 

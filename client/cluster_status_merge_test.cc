@@ -74,6 +74,20 @@ TEST(ClusterStatusMergeTest, LeaderViewWithEachReplicasOwnIndexes) {
   for (const auto& b : merged->brokers) EXPECT_TRUE(b.reachable) << b.broker_id;
 }
 
+TEST(ClusterStatusMergeTest, EachBrokersOwnHttpAddressIsShown) {
+  std::vector<BrokerAnswer> answers;
+  for (uint64_t self = 1; self <= 3; ++self) {
+    ClusterStatusResponse answer = Answer(7, {FollowerView(self, 1, 5, 9)});
+    answer.brokers[self - 1].http_address = "h:" + std::to_string(8000 + self);
+    answers.push_back({self, std::move(answer)});
+  }
+  auto merged = MergeClusterStatus(answers);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  for (const auto& b : merged->brokers) {
+    EXPECT_EQ(b.http_address, "h:" + std::to_string(8000 + b.broker_id));
+  }
+}
+
 TEST(ClusterStatusMergeTest, UnansweredBrokerIsUnreachableAndHigherTermWins) {
   std::vector<BrokerAnswer> answers = {
       {1, Answer(7, {LeaderView(1, 4)})},  // a stale leader of an old term
