@@ -184,5 +184,45 @@ TEST(RaftFlowControlTest, UnreachableReportMovesToProbe) {
   net.node(1).ReportUnreachable(9);  // unknown peers are ignored
 }
 
+// A lone proposal: with the commit announced at once the leader sends each follower a second,
+// empty append to tell it the new commit index (and gets a second acknowledgement); without,
+// that index rides on the next append carrying entries, or the next heartbeat.
+TEST(RaftFlowControlTest, CommitIsAnnouncedAtOnceOnlyWhenConfigured) {
+  for (const bool at_once : {true, false}) {
+    Config c = TestConfig();
+    c.announce_commit_at_once = at_once;
+    Network net({1, 2, 3}, c);
+    ASSERT_TRUE(net.Elect(1));
+    net.TakeSent();
+    ASSERT_TRUE(net.node(1).Propose(Payload(std::string_view("a"))).ok());
+    const uint64_t a = net.node(1).last_index();
+    net.Stabilize();
+    ASSERT_EQ(net.node(1).committed(), a);
+    size_t appends = 0;
+    for (const Message& m : net.TakeSent()) appends += m.type == MessageType::kAppend ? 1 : 0;
+    EXPECT_EQ(appends, at_once ? 4u : 2u) << "at_once=" << at_once;
+    EXPECT_EQ(net.node(2).committed(), at_once ? a : a - 1) << "at_once=" << at_once;
+
+    // The next proposal's append carries the commit of the first.
+    ASSERT_TRUE(net.node(1).Propose(Payload(std::string_view("b"))).ok());
+    net.ProcessReadies();
+    for (const Message& m : net.TakeQueued()) {
+      if (m.type == MessageType::kAppend) {
+        EXPECT_EQ(m.commit, a);
+        ASSERT_TRUE(net.Inject(m).ok());
+      }
+    }
+    EXPECT_EQ(net.node(2).committed(), a);
+
+    // A heartbeat brings idle followers up to date too.
+    net.Stabilize();
+    EXPECT_EQ(net.node(3).committed(), at_once ? a + 1 : a);
+    net.Tick(1, c.heartbeat_timeout_ticks);
+    net.Stabilize();
+    EXPECT_EQ(net.node(3).committed(), a + 1);
+    EXPECT_EQ(net.state(3), (std::vector<std::string>{"a", "b"}));
+  }
+}
+
 }  // namespace
 }  // namespace mq::raft

@@ -20,8 +20,10 @@ void Raft::FlushAppends() {
     if (id == id_) continue;
     // Pipelining: as many messages as flow control allows, each up to
     // append_entries_bytes_max, carrying everything proposed since the last flush. An empty
-    // append goes out only to carry a new commit index or to answer a rejection/probe.
-    bool send_if_empty = pr.send_needed || pr.commit_sent < committed;
+    // append goes out only to answer a rejection/probe, or to carry a new commit index when
+    // that is announced at once (Config::announce_commit_at_once).
+    bool send_if_empty =
+        pr.send_needed || (config_.announce_commit_at_once && pr.commit_sent < committed);
     while (MaybeSendAppend(id, pr, send_if_empty)) send_if_empty = false;
   }
   if (read_heartbeat_pending_) {
