@@ -118,6 +118,33 @@ std::string GroupCoordinator::NewMemberId(const Group& group, std::string_view c
   }
 }
 
+GroupCoordinator::MemberLookup GroupCoordinator::FindMember(std::string_view group_name,
+                                                            std::string_view member_id) {
+  MemberLookup found;
+  found.config = FindConfig(group_name);
+  if (found.config == nullptr) {
+    found.error = UnknownGroup(group_name);
+    return found;
+  }
+  if (found.config->mode == protocol::ConsumeMode::kBroadcasting) {
+    found.broadcasting = true;
+    return found;
+  }
+  auto group = groups_.find(group_name);
+  if (group == groups_.end()) {
+    found.error = UnknownMember(group_name, member_id);
+    return found;
+  }
+  auto member = group->second.members.find(member_id);
+  if (member == group->second.members.end()) {
+    found.error = UnknownMember(group_name, member_id);
+    return found;
+  }
+  found.group = &group->second;
+  found.member = &member->second;
+  return found;
+}
+
 protocol::JoinGroupResponse GroupCoordinator::Join(const protocol::JoinGroupRequest& request,
                                                    uint64_t session_timeout_ticks) {
   protocol::JoinGroupResponse response;
@@ -160,71 +187,48 @@ protocol::JoinGroupResponse GroupCoordinator::Join(const protocol::JoinGroupRequ
 
 protocol::HeartbeatResponse GroupCoordinator::Heartbeat(const protocol::HeartbeatRequest& request) {
   protocol::HeartbeatResponse response;
-  const protocol::SubGroupConfig* config = FindConfig(request.group);
-  if (config == nullptr) {
-    response.header = UnknownGroup(request.group);
+  MemberLookup found = FindMember(request.group, request.member_id);
+  if (found.member == nullptr) {
+    response.header = found.error;
     return response;
   }
-  if (config->mode == protocol::ConsumeMode::kBroadcasting) return response;
-  auto group = groups_.find(request.group);
-  if (group == groups_.end() || !group->second.members.contains(request.member_id)) {
-    response.header = UnknownMember(request.group, request.member_id);
-    return response;
-  }
-  group->second.members.find(request.member_id)->second.last_seen_ticks = now_ticks_;
-  response.generation = group->second.generation;
-  if (request.generation != group->second.generation) {
+  found.member->last_seen_ticks = now_ticks_;
+  response.generation = found.group->generation;
+  if (request.generation != found.group->generation) {
     response.header =
         Fail(ErrorCode::kRebalanceInProgress,
              absl::StrFormat("group %s is at generation %d, not %d (sync again)", request.group,
-                             group->second.generation, request.generation));
+                             found.group->generation, request.generation));
   }
   return response;
 }
 
 protocol::SyncGroupResponse GroupCoordinator::Sync(const protocol::SyncGroupRequest& request) {
   protocol::SyncGroupResponse response;
-  const protocol::SubGroupConfig* config = FindConfig(request.group);
-  if (config == nullptr) {
-    response.header = UnknownGroup(request.group);
+  MemberLookup found = FindMember(request.group, request.member_id);
+  if (found.broadcasting) {
+    response.assignment = SubscribedQueues(*found.config, {});
     return response;
   }
-  if (config->mode == protocol::ConsumeMode::kBroadcasting) {
-    response.assignment = SubscribedQueues(*config, {});
+  if (found.member == nullptr) {
+    response.header = found.error;
     return response;
   }
-  auto group = groups_.find(request.group);
-  Member* member = nullptr;
-  if (group != groups_.end()) {
-    if (auto it = group->second.members.find(request.member_id);
-        it != group->second.members.end()) {
-      member = &it->second;
-    }
-  }
-  if (member == nullptr) {
-    response.header = UnknownMember(request.group, request.member_id);
-    return response;
-  }
-  member->last_seen_ticks = now_ticks_;
-  response.generation = group->second.generation;
-  response.assignment = member->assignment;
+  found.member->last_seen_ticks = now_ticks_;
+  response.generation = found.group->generation;
+  response.assignment = found.member->assignment;
   return response;
 }
 
 protocol::LeaveGroupResponse GroupCoordinator::Leave(const protocol::LeaveGroupRequest& request) {
   protocol::LeaveGroupResponse response;
-  const protocol::SubGroupConfig* config = FindConfig(request.group);
-  if (config == nullptr) {
-    response.header = UnknownGroup(request.group);
+  MemberLookup found = FindMember(request.group, request.member_id);
+  if (found.member == nullptr) {
+    response.header = found.error;
     return response;
   }
-  if (config->mode == protocol::ConsumeMode::kBroadcasting) return response;
-  auto group = groups_.find(request.group);
-  if (group == groups_.end() || group->second.members.erase(request.member_id) == 0) {
-    response.header = UnknownMember(request.group, request.member_id);
-    return response;
-  }
-  Rebalance(*config, group->second, true);
+  found.group->members.erase(request.member_id);
+  Rebalance(*found.config, *found.group, true);
   return response;
 }
 

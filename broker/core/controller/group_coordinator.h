@@ -112,6 +112,16 @@ class GroupCoordinator {
   static protocol::ResponseHeader UnknownMember(std::string_view group, std::string_view member_id);
   // The clustering group `name` in the view, or the failure to answer.
   const protocol::SubGroupConfig* FindConfig(std::string_view name) const;
+  // What a request naming a group and a member finds: an error (unknown group or member), a
+  // broadcasting group (members are not tracked), or the member of a clustering group.
+  struct MemberLookup {
+    protocol::ResponseHeader error;  // error_code kOk unless the lookup failed
+    const protocol::SubGroupConfig* config = nullptr;
+    bool broadcasting = false;
+    Group* group = nullptr;    // set for a found member
+    Member* member = nullptr;  // set for a found member
+  };
+  MemberLookup FindMember(std::string_view group_name, std::string_view member_id);
   // Recomputes the assignments of `group`; bumps the generation when `membership_changed` or
   // any assignment differs.
   void Rebalance(const protocol::SubGroupConfig& config, Group& group, bool membership_changed);
