@@ -7,6 +7,7 @@
 //     cold = the log's pages dropped from the page cache before each open;
 //   - SequentialRead: read the whole 1 GiB log back from the page cache (crc checked).
 // The log lives in $RAFTMQ_BENCH_DIR (default ./bench_data), on the disk being measured.
+// $RAFTMQ_PREALLOCATE_BYTES overrides SegmentedLogOptions::preallocate_bytes (0: no runway).
 // bench/storage/run.sh runs these beside dd and fio and prints the ratios. Every benchmark keeps
 // to the same counters (CSV output requires it): time, bytes_per_second, items_per_second.
 
@@ -39,8 +40,14 @@ std::string BenchDir(const std::string& name) {
   return dir;
 }
 
+// Default options, but for $RAFTMQ_PREALLOCATE_BYTES when set (0: no runway), for A/B runs.
 std::unique_ptr<SegmentedLog> OpenLog(const std::string& dir) {
-  auto log = SegmentedLog::Open(PosixFilesystem::Get(), dir);
+  SegmentedLogOptions options;
+  if (const char* preallocate = std::getenv("RAFTMQ_PREALLOCATE_BYTES");
+      preallocate != nullptr && *preallocate != '\0') {
+    options.preallocate_bytes = std::strtoull(preallocate, nullptr, 10);
+  }
+  auto log = SegmentedLog::Open(PosixFilesystem::Get(), dir, options);
   MQ_CHECK_OK(log.status());
   return std::move(*log);
 }

@@ -8,7 +8,8 @@
 //   - kCorruption: a bad record in a sealed segment, a bad record in the last segment that does
 //     not look torn, a bad or mismatched segment header, a gap or overlap between segments, a
 //     sparse index whose points disagree with its segment;
-//   - kTornTail: the torn tail of the last segment, which Open would cut off;
+//   - kTornTail: the torn tail of the last segment, which Open would cut off (zeros from a
+//     record boundary to its end are its runway, the clean end: no problem);
 //   - kNote: things Open repairs silently (a temp file, a missing or invalid sparse index).
 // With check_all every segment is read in full, whatever the record range asked for.
 //

@@ -7,6 +7,7 @@
 #include "storage/fs/posix_filesystem.h"
 #include "storage/fs/temp_dir.h"
 #include "storage/log/log_test_util.h"
+#include "storage/log/record_format.h"
 #include "storage/log/segment_file.h"
 #include "storage/log/segmented_log.h"
 #include "storage/log/sparse_index.h"
@@ -114,6 +115,29 @@ TEST_F(LogInspectorTest, TornTailIsNotCorruptionAndIsLeftInPlace) {
   EXPECT_TRUE(HasProblem(report, Severity::kTornTail, SegmentFileName(firsts_.back()),
                          "open drops the last"));
   EXPECT_EQ(testing::FileSize(fs_, last), size - 3);
+}
+
+TEST_F(LogInspectorTest, RunwayAfterTheLastRecordIsNoProblemButATornRecordBeforeItIs) {
+  const std::string last = Path(SegmentFileName(firsts_.back()));
+  const uint64_t size = testing::FileSize(fs_, last);
+  // Zeros after the data, as a log that was not closed leaves them.
+  testing::PatchFile(fs_, last, size, std::string(4096, '\0'));
+  InspectOptions options;
+  options.check_all = true;
+  InspectReport report = Inspect(options);
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.records_checked, 100u);
+  // A record written into the runway of which only the first bytes reached the disk: torn.
+  const std::string payload(2000, 'x');
+  std::string record(kRecordHeaderBytes, '\0');
+  EncodeRecordHeader(101, 0, 0, 0, payload, record.data());
+  record += payload;
+  testing::PatchFile(fs_, last, size, record.substr(0, kRecordHeaderBytes + 100));
+  report = Inspect(options);
+  EXPECT_FALSE(report.corrupt());
+  EXPECT_TRUE(HasProblem(report, Severity::kTornTail, SegmentFileName(firsts_.back()),
+                         "open drops the last"));
+  EXPECT_EQ(report.records_checked, 100u);
 }
 
 TEST_F(LogInspectorTest, BadHeadersGapsAndIndexesAreReported) {

@@ -12,6 +12,8 @@ namespace {
 constexpr uint64_t kPayloadBytesCeiling = (uint64_t{1} << 32) - 1 - kRecordHeaderBytes;
 constexpr uint64_t kWriteBufferBytesCeiling = uint64_t{1} << 30;
 constexpr uint64_t kSegmentBytesCeiling = uint64_t{1} << 40;
+// Recovery reads the whole runway of the last segment: keep that a fraction of a second.
+constexpr uint64_t kPreallocateBytesCeiling = uint64_t{64} << 20;
 
 }  // namespace
 
@@ -37,6 +39,12 @@ absl::Status SegmentedLogOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrFormat("record_payload_bytes_max is %u; it must be in [1, %u]",
                         record_payload_bytes_max, kPayloadBytesCeiling));
+  }
+  // 0 is valid: no runway.
+  if (preallocate_bytes > kPreallocateBytesCeiling) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("preallocate_bytes is %u; it must be in [0, %u]", preallocate_bytes,
+                        kPreallocateBytesCeiling));
   }
   return absl::OkStatus();
 }

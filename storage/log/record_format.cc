@@ -18,21 +18,6 @@ inline uint16_t DecodeFixed16(const char* in) {
                                (static_cast<uint16_t>(static_cast<uint8_t>(in[1])) << 8));
 }
 
-bool AllZero(const char* data, size_t size) {
-  // Word at a time: this runs over whole records only on the recovery path, but records can be
-  // megabytes.
-  size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    uint64_t word;
-    std::memcpy(&word, data + i, sizeof word);
-    if (word != 0) return false;
-  }
-  for (; i < size; ++i) {
-    if (data[i] != 0) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void EncodeRecordHeader(uint64_t index, uint64_t tag, uint16_t kind, uint16_t flags,
@@ -66,6 +51,21 @@ bool RecordCrcMatches(const char* record, size_t record_bytes) {
   // One pass over the contiguous bytes after the crc field.
   return Crc32c(record + kRecordLengthOffset, record_bytes - kRecordLengthOffset) ==
          DecodeFixed32(record + kRecordCrcOffset);
+}
+
+bool AllZero(const char* data, size_t size) {
+  // Word at a time: this runs over whole records and runways on the recovery path, and both
+  // can be megabytes.
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, data + i, sizeof word);
+    if (word != 0) return false;
+  }
+  for (; i < size; ++i) {
+    if (data[i] != 0) return false;
+  }
+  return true;
 }
 
 bool HasZeroSectorPiece(const char* data, size_t size, uint64_t file_offset) {

@@ -70,6 +70,9 @@ uint32_t ComputeRecordCrc(const char* header, std::string_view payload);
 // crc. Requires record_bytes == RecordBytes(payload_length of the header).
 bool RecordCrcMatches(const char* record, size_t record_bytes);
 
+// True when data[0, size) is all zeros.
+bool AllZero(const char* data, size_t size);
+
 // True when some 512-byte-aligned piece of the byte range [file_offset, file_offset + size) --
 // whose contents are data[0, size) -- is all zeros: the signature of a lost, unsynced sector.
 bool HasZeroSectorPiece(const char* data, size_t size, uint64_t file_offset);

@@ -90,4 +90,15 @@ absl::StatusOr<SegmentScanner::Item> SegmentScanner::Next() {
   return item;
 }
 
+absl::StatusOr<bool> SegmentScanner::ZerosToEnd() {
+  for (uint64_t position = offset_; position < file_bytes_;) {
+    const size_t size =
+        static_cast<size_t>(std::min<uint64_t>(chunk_bytes_, file_bytes_ - position));
+    MQ_ASSIGN_OR_RETURN(const char* bytes, Window(position, size));
+    if (!AllZero(bytes, size)) return false;
+    position += size;
+  }
+  return true;
+}
+
 }  // namespace mq::storage

@@ -58,6 +58,11 @@ class SegmentScanner {
   // The next item; an I/O error (not a bad record) is returned as a Status.
   absl::StatusOr<Item> Next();
 
+  // True when every byte from offset() to the end of the file is zero (also when there is
+  // none): at a record boundary that is no record but the preallocated runway of an active
+  // segment (segmented_log.h). Reads the rest of the file, in chunks; call it after kBad only.
+  absl::StatusOr<bool> ZerosToEnd();
+
   // Where the next record starts / its expected index (after the last good record).
   uint64_t offset() const { return offset_; }
   uint64_t expected_index() const { return expected_index_; }

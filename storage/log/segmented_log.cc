@@ -30,6 +30,16 @@ void SyncDirOrDie(Filesystem& fs, const std::string& dir) {
   MQ_CHECK_MSG(status.ok(), status.ToString().c_str());
 }
 
+// The runway ends on a multiple of this: a filesystem block, and a multiple of kSectorBytes.
+constexpr uint64_t kRunwayAlignBytes = 4096;
+static_assert(kRunwayAlignBytes % kSectorBytes == 0);
+// The runway is written from this many zeros at a time (one static buffer, made on first use).
+constexpr size_t kZeroChunkBytes = size_t{256} << 10;
+std::string_view ZeroChunk() {
+  static const std::string* const zeros = new std::string(kZeroChunkBytes, '\0');
+  return *zeros;
+}
+
 // Remove that treats "already gone" as done.
 absl::Status RemoveIfPresent(Filesystem& fs, const std::string& path) {
   absl::Status status = fs.Remove(path);
@@ -139,8 +149,10 @@ absl::Status SegmentedLog::Recover() {
 
   std::shared_ptr<File> file;
   uint64_t file_bytes = 0;
+  uint64_t data_bytes = 0;
   uint64_t last_index = 0;
-  MQ_RETURN_IF_ERROR(RecoverLastSegment(firsts, dir_changed, file, file_bytes, last_index));
+  MQ_RETURN_IF_ERROR(
+      RecoverLastSegment(firsts, dir_changed, file, file_bytes, data_bytes, last_index));
 
   // A .sidx belongs to a sealed segment only: remove strays (their segment was dropped) and the
   // active segment's (a roll that stopped between writing it and creating the next segment).
@@ -172,7 +184,8 @@ absl::Status SegmentedLog::Recover() {
       auto active = std::make_shared<Segment>();
       active->first_index = firsts.back();
       first_index_ = firsts.front();
-      InstallActiveLocked(std::move(active), std::move(file), file_bytes, std::move(active_index_));
+      InstallActiveLocked(std::move(active), std::move(file), data_bytes, std::move(active_index_));
+      active_file_frontier_bytes_ = file_bytes;  // the runway found is kept
       last_index_ = last_index;
       segments_.back()->last_index = last_index;
       active_file_last_index_ = last_index;
@@ -201,13 +214,14 @@ absl::Status SegmentedLog::Recover() {
 
 absl::Status SegmentedLog::RecoverLastSegment(std::vector<uint64_t>& firsts, bool& dir_changed,
                                               std::shared_ptr<File>& file, uint64_t& file_bytes,
-                                              uint64_t& last_index) {
+                                              uint64_t& data_bytes, uint64_t& last_index) {
   while (!firsts.empty()) {
     const uint64_t first = firsts.back();
     const std::string path = SegmentPath(first);
     MQ_ASSIGN_OR_RETURN(std::unique_ptr<File> opened, fs_.Open(path, OpenMode::kReadWrite));
     file = std::move(opened);
     MQ_ASSIGN_OR_RETURN(file_bytes, file->Size());
+    data_bytes = file_bytes;
     std::string header(static_cast<size_t>(std::min<uint64_t>(file_bytes, kSegmentHeaderBytes)),
                        '\0');
     MQ_ASSIGN_OR_RETURN(const size_t got, file->ReadAt(0, header.data(), header.size()));
@@ -240,6 +254,11 @@ absl::Status SegmentedLog::RecoverLastSegment(std::vector<uint64_t>& firsts, boo
         continue;
       }
       if (item.outcome == SegmentScanner::Outcome::kBad) {
+        MQ_ASSIGN_OR_RETURN(const bool runway, scanner.ZerosToEnd());
+        if (runway) {
+          data_bytes = item.offset;
+          break;
+        }
         if (!item.looks_torn) {
           return absl::DataLossError(
               absl::StrFormat("segment %s: %s at offset %u", path, item.reason, item.offset));
@@ -250,6 +269,7 @@ absl::Status SegmentedLog::RecoverLastSegment(std::vector<uint64_t>& firsts, boo
         LogWarning(absl::StrFormat("segment %s: torn tail at offset %u (%s); dropped %u bytes",
                                    path, item.offset, item.reason, dropped));
         file_bytes = item.offset;
+        data_bytes = item.offset;
       }
       break;
     }
@@ -290,6 +310,7 @@ void SegmentedLog::InstallActiveLocked(std::shared_ptr<Segment> segment, std::sh
   segments_.push_back(std::move(segment));
   active_file_ = std::move(file);
   active_file_bytes_ = file_bytes;
+  active_file_frontier_bytes_ = file_bytes;
   active_index_ = std::move(index);
   buffer_.clear();
   flushing_.clear();
@@ -466,6 +487,7 @@ absl::Status SegmentedLog::FlushBuffer() {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   std::shared_ptr<File> file;
   uint64_t offset;
+  uint64_t frontier;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (buffer_.empty()) return absl::OkStatus();
@@ -475,12 +497,16 @@ absl::Status SegmentedLog::FlushBuffer() {
     flushing_last_index_ = last_index_;
     file = active_file_;
     offset = active_file_bytes_;
+    frontier = active_file_frontier_bytes_;
   }
   // flushing_ is read here without mu_: readers only read it too, and nobody else writes it.
   const absl::Status status = file->WriteAt(offset, flushing_);
+  const uint64_t end = offset + flushing_.size();
+  if (status.ok() && end > frontier) frontier = ExtendRunway(*file, end, flushing_.size());
   std::lock_guard<std::mutex> lock(mu_);
   if (status.ok()) {
-    active_file_bytes_ += flushing_.size();
+    active_file_bytes_ = end;
+    active_file_frontier_bytes_ = frontier;
     active_file_last_index_ = flushing_last_index_;
     if (flushing_.capacity() > 2 * options_.write_buffer_bytes) {
       std::string().swap(flushing_);  // do not keep a huge one-off record's buffer around
@@ -494,6 +520,42 @@ absl::Status SegmentedLog::FlushBuffer() {
   }
   flushing_.clear();
   return status;
+}
+
+uint64_t SegmentedLog::ExtendRunway(File& file, uint64_t data_end, uint64_t flush_bytes) {
+  if (flush_bytes >= kRunwayFlushBytesMax || options_.preallocate_bytes == 0) return data_end;
+  // The end is rounded up to whole filesystem blocks and, wherever it falls, is a multiple of
+  // kSectorBytes: a crash may leave a later write visible only up to the durable file size (the
+  // size update lost), and recovery knows such a cut only at a record or sector boundary. No
+  // zeros past segment_bytes_max, where data never goes (but a single oversized record).
+  const uint64_t runway_end =
+      std::min((data_end + options_.preallocate_bytes + kRunwayAlignBytes - 1) / kRunwayAlignBytes *
+                   kRunwayAlignBytes,
+               options_.segment_bytes_max / kSectorBytes * kSectorBytes);
+  uint64_t frontier = data_end;
+  while (frontier < runway_end) {
+    const std::string_view zeros = ZeroChunk().substr(
+        0, static_cast<size_t>(std::min<uint64_t>(kZeroChunkBytes, runway_end - frontier)));
+    // A failure (e.g. a full disk) only ends the runway here: the data is written.
+    if (!file.WriteAt(frontier, zeros).ok()) break;
+    frontier += zeros.size();
+  }
+  return frontier;
+}
+
+absl::StatusOr<bool> SegmentedLog::TrimRunway() {
+  std::shared_ptr<File> file;
+  uint64_t data_bytes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (active_file_ == nullptr || active_file_frontier_bytes_ <= active_file_bytes_) return false;
+    file = active_file_;
+    data_bytes = active_file_bytes_;
+  }
+  MQ_RETURN_IF_ERROR(file->Truncate(data_bytes));
+  std::lock_guard<std::mutex> lock(mu_);
+  active_file_frontier_bytes_ = data_bytes;
+  return true;
 }
 
 absl::StatusOr<uint64_t> SegmentedLog::Sync() {
@@ -534,6 +596,8 @@ absl::StatusOr<uint64_t> SegmentedLog::Sync() {
 absl::Status SegmentedLog::Roll(uint64_t new_first_index) {
   IoTurn turn(*this);
   MQ_RETURN_IF_ERROR(FlushBuffer());
+  // Sealed segments end at their data: the fdatasync below makes the cut durable.
+  MQ_RETURN_IF_ERROR(TrimRunway().status());
   std::shared_ptr<Segment> old_segment;
   std::shared_ptr<File> old_file;
   uint64_t old_bytes;
@@ -632,6 +696,7 @@ absl::Status SegmentedLog::TruncateSuffix(uint64_t from_index) {
     }
     buffer_.clear();
     active_file_bytes_ = position;
+    active_file_frontier_bytes_ = position;
     active_index_.TruncateFrom(from_index);
     last_index_ = from_index - 1;
     target->last_index = last_index_;
@@ -764,6 +829,18 @@ absl::Status SegmentedLog::Close() {
     status = broken_;
   }
   if (status.ok()) status = Sync().status();
+  if (status.ok()) {
+    // A cleanly closed log ends at its data, like a sealed segment.
+    IoTurn turn(*this);
+    std::shared_ptr<File> file;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      file = active_file_;
+    }
+    absl::StatusOr<bool> trimmed = TrimRunway();
+    if (trimmed.ok() && *trimmed) SyncFileOrDie(*file);
+    status = trimmed.status();
+  }
   std::lock_guard<std::mutex> lock(mu_);
   closed_ = true;
   segments_.clear();

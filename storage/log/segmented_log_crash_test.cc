@@ -1,6 +1,7 @@
 // Crash recovery of SegmentedLog on the real filesystem: the last segment cut at every byte of its
 // tail, lost (zeroed) sectors, and flipped bits in the last and in sealed segments.
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,10 +18,10 @@
 namespace mq::storage {
 namespace {
 
+using ::mq::LogCapture;
 using testing::AppendTestRange;
 using testing::AppendTestRecord;
 using testing::IsTestRecord;
-using ::mq::LogCapture;
 using testing::ReadAll;
 
 bool Contains(absl::string_view haystack, const std::string& needle) {
@@ -159,17 +160,84 @@ TEST_F(SegmentedLogCrashTest, CutAtEveryByteOfTheTailKeepsExactlyTheWholeRecords
   }
 }
 
-TEST_F(SegmentedLogCrashTest, LostSectorInTheLastRecordIsATornTail) {
-  const uint64_t records_in_last = last_offsets_.size() - 1;
+TEST_F(SegmentedLogCrashTest, CrashStatesOfWritesIntoTheRunway) {
+  // The last segment as a crash can leave it when its tail was written into a synced runway:
+  // whole sectors are kept or lost, and a lost one reads as the runway's zeros. So the data is
+  // kept up to a sector boundary or a flush boundary (every record boundary may be one), then
+  // zeros to the end of the runway.
   const std::string path = JoinPath(dir_, SegmentFileName(last_first_));
-  // Zero the sector piece holding the last record's final byte.
-  const uint64_t start = last_offsets_[records_in_last - 1];
+  const uint64_t records_in_last = last_offsets_.size() - 1;
+  const uint64_t kRunwayBytes = 4096;
   const uint64_t end = last_offsets_.back();
-  const uint64_t piece = std::max(start, (end - 1) / kSectorBytes * kSectorBytes);
+  std::vector<uint64_t> cuts;
+  for (uint64_t cut = last_offsets_[0]; cut <= end; ++cut) {
+    if (cut % kSectorBytes == 0 ||
+        std::binary_search(last_offsets_.begin(), last_offsets_.end(), cut)) {
+      cuts.push_back(cut);
+    }
+  }
+  for (const uint64_t cut : cuts) {
+    SCOPED_TRACE("data kept up to " + std::to_string(cut));
+    Restore();
+    testing::PatchFile(fs_, path, cut, std::string(end + kRunwayBytes - cut, '\0'));
+    uint64_t whole = 0;
+    while (whole < records_in_last && last_offsets_[whole + 1] <= cut) ++whole;
+    const bool boundary = cut == last_offsets_[whole];
+    {
+      LogCapture capture;
+      auto log = SegmentedLog::Open(fs_, dir_, CrashOptions());
+      ASSERT_TRUE(log.ok()) << log.status();
+      EXPECT_EQ((*log)->last_index(), last_first_ - 1 + whole);
+      if (boundary) {
+        // The clean end of the data: no warning, and the runway stays.
+        EXPECT_TRUE(capture.lines().empty()) << capture.lines().front();
+        EXPECT_EQ(testing::FileSize(fs_, path), end + kRunwayBytes);
+      } else {
+        EXPECT_TRUE(
+            capture.Contains("torn tail at offset " + std::to_string(last_offsets_[whole])));
+        EXPECT_EQ(testing::FileSize(fs_, path), last_offsets_[whole]);
+      }
+      EXPECT_EQ((*log)->Segments().back().bytes, last_offsets_[whole]);
+      // Appends go at the data end, not after the zeros.
+      ASSERT_TRUE(AppendTestRecord(**log, last_first_ + whole, /*generation=*/1).ok());
+      ASSERT_EQ(*(*log)->Sync(), last_first_ + whole);
+    }
+    ExpectLog(last_first_ - 1 + whole, 1);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_F(SegmentedLogCrashTest, LostSectorInTheLastRecordIsATornTail) {
+  const std::string path = JoinPath(dir_, SegmentFileName(last_first_));
+  // The last record that crosses a sector boundary becomes the last of the file (the ones after
+  // it never reached the disk), and the sector piece holding its final byte is lost.
+  size_t k = last_offsets_.size() - 2;
+  while (k > 0 && (last_offsets_[k + 1] - 1) / kSectorBytes * kSectorBytes <= last_offsets_[k]) {
+    --k;
+  }
+  const uint64_t start = last_offsets_[k];
+  const uint64_t end = last_offsets_[k + 1];
+  const uint64_t piece = (end - 1) / kSectorBytes * kSectorBytes;
+  ASSERT_GT(piece, start) << "no record of the last segment crosses a sector boundary";
+  testing::TruncateFile(fs_, path, end);
   testing::PatchFile(fs_, path, piece, std::string(end - piece, '\0'));
   LogCapture capture;
-  ExpectLog(kLastIndex - 1);
+  ExpectLog(last_first_ - 1 + k);
   EXPECT_TRUE(capture.Contains("torn tail at offset " + std::to_string(start)));
+}
+
+TEST_F(SegmentedLogCrashTest, ZeroedLastRecordIsTheCleanEndOfTheData) {
+  // All zeros from a record boundary to the end of the file: how a runway reads, and how the
+  // last record reads when its write into the runway was lost. Nothing durable was lost, so
+  // this is no torn tail: no warning, and the zeros stay (as the runway).
+  const std::string path = JoinPath(dir_, SegmentFileName(last_first_));
+  const uint64_t records_in_last = last_offsets_.size() - 1;
+  const uint64_t start = last_offsets_[records_in_last - 1];
+  const uint64_t end = last_offsets_.back();
+  testing::PatchFile(fs_, path, start, std::string(end - start, '\0'));
+  LogCapture capture;
+  ExpectLog(kLastIndex - 1);
+  EXPECT_TRUE(capture.lines().empty()) << capture.lines().front();
 }
 
 TEST_F(SegmentedLogCrashTest, LostSectorInAMiddleRecordCutsTheLogThere) {
@@ -190,21 +258,27 @@ TEST_F(SegmentedLogCrashTest, FlippedBitsInTheLastSegmentFailOpenNamingFileAndOf
   const std::string name = SegmentFileName(last_first_);
   const uint64_t records_in_last = last_offsets_.size() - 1;
   // A middle record and the very last one.
-  for (const uint64_t k : {records_in_last / 2, records_in_last - 1}) {
-    const uint64_t start = last_offsets_[k];
-    const uint64_t size = last_offsets_[k + 1] - start;
-    // crc, index, tag, kind, flags, then payload start, middle and end. (A flipped length field
-    // can make a record look torn: the documented limit of the rule.)
-    for (const uint64_t at : {uint64_t{0}, uint64_t{3}, uint64_t{8}, uint64_t{17}, uint64_t{24},
-                              uint64_t{27}, kRecordHeaderBytes, size / 2, size - 1}) {
-      if (at >= size) continue;
-      SCOPED_TRACE("record " + std::to_string(k) + " byte " + std::to_string(at));
-      Restore();
-      testing::FlipByte(fs_, JoinPath(dir_, name), start + at);
-      const absl::Status status = SegmentedLog::Open(fs_, dir_, CrashOptions()).status();
-      EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-      EXPECT_TRUE(Contains(status.message(), name)) << status;
-      EXPECT_TRUE(Contains(status.message(), "offset " + std::to_string(start))) << status;
+  // Without and with a runway of zeros after the data.
+  for (const uint64_t runway : {uint64_t{0}, uint64_t{4096}}) {
+    for (const uint64_t k : {records_in_last / 2, records_in_last - 1}) {
+      const uint64_t start = last_offsets_[k];
+      const uint64_t size = last_offsets_[k + 1] - start;
+      // crc, index, tag, kind, flags, then payload start, middle and end. (A flipped length field
+      // can make a record look torn: the documented limit of the rule.)
+      for (const uint64_t at : {uint64_t{0}, uint64_t{3}, uint64_t{8}, uint64_t{17}, uint64_t{24},
+                                uint64_t{27}, kRecordHeaderBytes, size / 2, size - 1}) {
+        if (at >= size) continue;
+        SCOPED_TRACE("runway " + std::to_string(runway) + " record " + std::to_string(k) +
+                     " byte " + std::to_string(at));
+        Restore();
+        testing::PatchFile(fs_, JoinPath(dir_, name), last_offsets_.back(),
+                           std::string(runway, '\0'));
+        testing::FlipByte(fs_, JoinPath(dir_, name), start + at);
+        const absl::Status status = SegmentedLog::Open(fs_, dir_, CrashOptions()).status();
+        EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+        EXPECT_TRUE(Contains(status.message(), name)) << status;
+        EXPECT_TRUE(Contains(status.message(), "offset " + std::to_string(start))) << status;
+      }
     }
   }
 }

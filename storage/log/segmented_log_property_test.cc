@@ -48,6 +48,8 @@ class Harness {
     options_.write_buffer_bytes = Pick({128, 1024, 16384});
     options_.index_interval_bytes = Pick({64, 512, 4096});
     options_.record_payload_bytes_max = 4096;
+    // No runway, one shorter than a sector, one that flushes often cross, and the default.
+    options_.preallocate_bytes = Pick({0, 300, 4096, uint64_t{1} << 20});
   }
 
   absl::Status Run() {
