@@ -1,7 +1,9 @@
 #include "broker/net/group_runner.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -24,8 +26,12 @@ absl::Status WithGroup(uint64_t group_id, const absl::Status& status) {
 // be destroyed while work for it is still queued. It is the driver's Transport.
 class GroupRunner::Core final : public std::enable_shared_from_this<Core>, public raft::Transport {
  public:
-  Core(asio::io_context& io, uint64_t group_id, SendFn send)
-      : io_(io), group_id_(group_id), strand_(asio::make_strand(io)), send_(std::move(send)) {}
+  Core(asio::io_context& io, uint64_t group_id, SendFn send, DiskExecutor disk)
+      : io_(io),
+        group_id_(group_id),
+        strand_(asio::make_strand(io)),
+        send_(std::move(send)),
+        disk_(std::move(disk)) {}
 
   // raft::Transport, called inside ProcessReady on the strand.
   void Send(raft::Message message) override { send_(group_id_, std::move(message)); }
@@ -54,6 +60,7 @@ class GroupRunner::Core final : public std::enable_shared_from_this<Core>, publi
       LogWarning(absl::StrFormat("group %d: ProcessReady: %s", group_id_, status.message()));
     }
     CheckBroken();
+    MaybeStartSync();
   }
 
   absl::Status Stop() {
@@ -71,6 +78,7 @@ class GroupRunner::Core final : public std::enable_shared_from_this<Core>, publi
   const uint64_t group_id_;
   Strand strand_;
   const SendFn send_;
+  const DiskExecutor disk_;  // empty in kInline
   // Set at Start before any strand work; reset on the strand by Close.
   std::unique_ptr<raft::Driver> driver_;
 
@@ -78,19 +86,68 @@ class GroupRunner::Core final : public std::enable_shared_from_this<Core>, publi
   bool Usable() { return driver_ != nullptr && accepting_.load(std::memory_order_acquire); }
 
   void CheckBroken() {
-    if (driver_ == nullptr || driver_->broken().ok() || broken_reported_) return;
+    if (driver_ == nullptr || driver_->broken().ok()) return;
+    Break(driver_->broken());
+  }
+
+  // Stops taking work after a driver error or a failed disk sync.
+  void Break(const absl::Status& error) {
+    if (broken_reported_) return;
     broken_reported_ = true;
     accepting_.store(false, std::memory_order_release);
     LogError(absl::StrFormat("group %d: RAFT DRIVER BROKEN, the group stops taking work: %s",
-                             group_id_, driver_->broken().message()));
+                             group_id_, error.message()));
+  }
+
+  // kDeferred: the log's fdatasync on the disk executor, then OnSynced on the strand (see the
+  // file comment). Strand only.
+  void MaybeStartSync() {
+    if (!disk_ || sync_in_flight_ || !Usable() || driver_->persists_pending() == 0) return;
+    sync_in_flight_ = true;
+    asio::post(disk_, [self = shared_from_this(), driver = driver_.get()] {
+      {
+        std::lock_guard<std::mutex> lock(self->disk_mu_);
+        if (self->disk_closed_) return;  // Close ran meanwhile: the driver is gone
+        self->disk_syncing_ = true;
+      }
+      absl::Status status = driver->SyncLogOnly().status();
+      {
+        std::lock_guard<std::mutex> lock(self->disk_mu_);
+        self->disk_syncing_ = false;
+      }
+      self->disk_idle_.notify_all();
+      asio::post(self->strand_, [self, status = std::move(status)] { self->OnSynced(status); });
+    });
+  }
+
+  void OnSynced(const absl::Status& status) {
+    sync_in_flight_ = false;
+    // Stopping: Close completes whatever is pending. Broken: nothing more to do.
+    if (!Usable()) return;
+    if (!status.ok()) {
+      sync_error_ = WithGroup(group_id_, status);
+      Break(sync_error_);
+      return;
+    }
+    if (absl::Status completed = driver_->CompleteDurable(); !completed.ok()) {
+      CheckBroken();
+      return;
+    }
+    ProcessReady();  // the delivered acknowledgements may commit; starts the next sync
   }
 
   absl::Status Close() {
+    {
+      // No sync may run concurrently with Close, nor start after it.
+      std::unique_lock<std::mutex> lock(disk_mu_);
+      disk_closed_ = true;
+      disk_idle_.wait(lock, [this] { return !disk_syncing_; });
+    }
     if (driver_ == nullptr) return absl::OkStatus();
     absl::Status status = driver_->Close();
     driver_.reset();
     if (!status.ok()) return WithGroup(group_id_, status);
-    return status;
+    return sync_error_;
   }
 
   // A burst of inputs is followed by ONE ProcessReady, run by the handler of the last input of
@@ -106,13 +163,28 @@ class GroupRunner::Core final : public std::enable_shared_from_this<Core>, publi
   // ---- Strand only ----
   uint32_t inputs_since_ready_ = 0;
   bool broken_reported_ = false;
+  bool sync_in_flight_ = false;  // a sync job is queued or running, its OnSynced not run yet
+  absl::Status sync_error_;      // a failed disk sync, returned by Stop
+
+  // ---- Shared with the disk thread (kDeferred) ----
+  // A sync job starts only while disk_closed_ is false; Close sets it, then waits until no
+  // sync runs. Never held across the fdatasync.
+  std::mutex disk_mu_;
+  std::condition_variable disk_idle_;
+  bool disk_syncing_ = false;  // guarded by disk_mu_
+  bool disk_closed_ = false;   // guarded by disk_mu_
 };
 
 absl::StatusOr<std::unique_ptr<GroupRunner>> GroupRunner::Start(
     asio::io_context& io, uint64_t group_id, storage::Filesystem& fs, std::string dir,
     const raft::ConfState& founding, const raft::DriverOptions& options,
-    raft::StateMachine* state_machine, SendFn send) {
-  auto core = std::make_shared<Core>(io, group_id, std::move(send));
+    raft::StateMachine* state_machine, SendFn send, DiskExecutor disk) {
+  if (options.persist_mode == raft::PersistMode::kDeferred && !disk) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("group %d: deferred persistence needs a disk executor", group_id));
+  }
+  if (options.persist_mode == raft::PersistMode::kInline) disk = DiskExecutor();
+  auto core = std::make_shared<Core>(io, group_id, std::move(send), std::move(disk));
   absl::StatusOr<bool> exists = raft::RaftLogStore::Exists(fs, dir);
   if (!exists.ok()) return WithGroup(group_id, exists.status());
   absl::StatusOr<std::unique_ptr<raft::Driver>> driver =

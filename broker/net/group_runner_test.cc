@@ -2,14 +2,18 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "asio/io_context.hpp"
 #include "broker/net/io_pool.h"
 #include "broker/net/net_testing.h"
 #include "broker/net/peer_transport.h"
@@ -17,6 +21,7 @@
 #include "broker/net/ticker.h"
 #include "gtest/gtest.h"
 #include "storage/fs/filesystem.h"
+#include "storage/fs/forwarding_filesystem.h"
 #include "storage/fs/posix_filesystem.h"
 #include "storage/fs/temp_dir.h"
 
@@ -86,6 +91,90 @@ raft::DriverOptions Options(uint64_t id) {
   return options;
 }
 
+raft::DriverOptions DeferredOptions(uint64_t id) {
+  raft::DriverOptions options = Options(id);
+  options.persist_mode = raft::PersistMode::kDeferred;
+  return options;
+}
+
+// The real filesystem, except that while armed the fdatasync of a log segment (.seg) blocks
+// until released: a disk sync held in flight, to stop the runner meanwhile. Counts what
+// touched a log segment from other threads while one sync was blocked.
+class GatedFilesystem final : public storage::ForwardingFilesystem {
+ public:
+  GatedFilesystem() : ForwardingFilesystem(storage::PosixFilesystem::Get()) {}
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+  }
+  bool blocked() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return blocked_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = false;
+    cv_.notify_all();
+  }
+  int touched_while_blocked() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return touched_while_blocked_;
+  }
+
+  absl::StatusOr<std::unique_ptr<storage::File>> Open(const std::string& path,
+                                                      storage::OpenMode mode) override {
+    auto file = base().Open(path, mode);
+    if (!file.ok() || !absl::EndsWith(path, ".seg")) return file;
+    return std::unique_ptr<storage::File>(new GatedFile(this, *std::move(file)));
+  }
+
+ private:
+  class GatedFile final : public storage::ForwardingFile {
+   public:
+    GatedFile(GatedFilesystem* fs, std::unique_ptr<storage::File> base)
+        : ForwardingFile(std::move(base)), fs_(fs) {}
+    ~GatedFile() override { fs_->Touch(); }
+    absl::Status WriteAt(uint64_t offset, std::string_view data) override {
+      fs_->Touch();
+      return ForwardingFile::WriteAt(offset, data);
+    }
+    absl::Status Sync() override {
+      fs_->Gate();
+      return ForwardingFile::Sync();
+    }
+    absl::Status Truncate(uint64_t size) override {
+      fs_->Touch();
+      return ForwardingFile::Truncate(size);
+    }
+
+   private:
+    GatedFilesystem* const fs_;
+  };
+
+  // A sync blocks while armed; any other sync or change meanwhile is counted.
+  void Gate() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (blocked_) {
+      ++touched_while_blocked_;
+      return;
+    }
+    if (!armed_) return;
+    blocked_ = true;
+    cv_.wait(lock, [this] { return !armed_; });
+    blocked_ = false;
+  }
+  void Touch() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (blocked_) ++touched_while_blocked_;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false;
+  bool blocked_ = false;
+  int touched_while_blocked_ = 0;
+};
+
 // ---- One replica, ticked by hand ------------------------------------------------------------
 
 class SingleReplicaTest : public ::testing::Test {
@@ -93,14 +182,29 @@ class SingleReplicaTest : public ::testing::Test {
   SingleReplicaTest() { pool_.Start(); }
   ~SingleReplicaTest() override { pool_.Stop(); }
 
-  std::unique_ptr<GroupRunner> StartRunner(CountingStateMachine* sm) {
-    auto runner =
-        GroupRunner::Start(pool_.context(), kGroup, storage::PosixFilesystem::Get(), dir_,
-                           raft::ConfState{{1}, {}}, Options(1), sm, [](uint64_t, raft::Message m) {
-                             ADD_FAILURE() << "a single replica sent " << raft::ToString(m);
-                           });
+  // kInline without `disk`, kDeferred with it.
+  std::unique_ptr<GroupRunner> StartRunner(
+      CountingStateMachine* sm, GroupRunner::DiskExecutor disk = {},
+      storage::Filesystem& fs = storage::PosixFilesystem::Get()) {
+    auto runner = GroupRunner::Start(
+        pool_.context(), kGroup, fs, dir_, raft::ConfState{{1}, {}},
+        disk ? DeferredOptions(1) : Options(1), sm,
+        [](uint64_t, raft::Message m) {
+          ADD_FAILURE() << "a single replica sent " << raft::ToString(m);
+        },
+        disk);
     EXPECT_TRUE(runner.ok()) << runner.status();
     return runner.ok() ? *std::move(runner) : nullptr;
+  }
+
+  // Runs `fn` on the runner's strand and waits for it.
+  void OnStrand(GroupRunner& runner, std::function<void(raft::Driver&)> fn) {
+    std::atomic<bool> done{false};
+    runner.Post([&](raft::Driver& driver) {
+      fn(driver);
+      done = true;
+    });
+    ASSERT_TRUE(WaitFor([&] { return done.load(); }));
   }
 
   // Ticks until the replica leads.
@@ -180,6 +284,128 @@ TEST_F(SingleReplicaTest, StartReportsABadDirectoryWithTheGroup) {
       << runner.status();
 }
 
+// ---- Deferred persistence: log syncs on a disk executor ---------------------------------------
+
+TEST_F(SingleReplicaTest, DeferredSyncsOnTheDiskExecutorCommitAndReopen) {
+  IoPool disk(1);
+  disk.Start();
+  {
+    CountingStateMachine sm;
+    auto runner = StartRunner(&sm, disk.context().get_executor());
+    ASSERT_NE(runner, nullptr);
+    WaitLeader(*runner, sm);
+    for (int i = 0; i < 200; ++i) Propose(*runner, absl::StrFormat("v%d", i));
+    ASSERT_TRUE(WaitFor([&] { return sm.count() == 200; }));
+    OnStrand(*runner, [](raft::Driver& driver) {
+      EXPECT_GT(driver.stats().durable_completions, 0u);
+      EXPECT_GT(driver.log().stats().syncs, 0u);
+      EXPECT_EQ(driver.stats().syncs, 0u);  // no sync on the strand
+    });
+    EXPECT_TRUE(runner->Stop().ok());
+  }
+  {
+    CountingStateMachine sm;
+    auto runner = StartRunner(&sm, disk.context().get_executor());
+    ASSERT_NE(runner, nullptr);
+    ASSERT_TRUE(WaitFor([&] { return sm.count() == 200; }));
+    WaitLeader(*runner, sm);
+    Propose(*runner, "after-restart");
+    ASSERT_TRUE(WaitFor([&] { return sm.Has("after-restart"); }));
+    EXPECT_TRUE(runner->Stop().ok());
+  }
+  disk.Stop();
+}
+
+TEST_F(SingleReplicaTest, DeferredPersistenceNeedsADiskExecutor) {
+  CountingStateMachine sm;
+  auto runner = GroupRunner::Start(pool_.context(), 4, storage::PosixFilesystem::Get(), dir_,
+                                   raft::ConfState{{1}, {}}, DeferredOptions(1), &sm,
+                                   [](uint64_t, raft::Message) {});
+  ASSERT_FALSE(runner.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(runner.status()));
+  EXPECT_NE(std::string(runner.status().message()).find("group 4"), std::string::npos)
+      << runner.status();
+}
+
+TEST_F(SingleReplicaTest, StopWaitsForADiskSyncInFlightBeforeClosing) {
+  IoPool disk(1);
+  disk.Start();
+  GatedFilesystem fs;
+  {
+    CountingStateMachine sm;
+    auto runner = StartRunner(&sm, disk.context().get_executor(), fs);
+    ASSERT_NE(runner, nullptr);
+    WaitLeader(*runner, sm);
+    Propose(*runner, "before");
+    ASSERT_TRUE(WaitFor([&] { return sm.Has("before"); }));
+
+    fs.Arm();
+    Propose(*runner, "in-flight");
+    ASSERT_TRUE(WaitFor([&] { return fs.blocked(); }));  // its fdatasync, on the disk thread
+    std::atomic<bool> stopped{false};
+    absl::Status stop_status;
+    std::thread stopper([&] {
+      stop_status = runner->Stop();
+      stopped = true;
+    });
+    ASSERT_TRUE(WaitFor([&] { return !runner->running(); }));
+    // Close cannot start while the sync runs: the log is untouched, Stop has not returned.
+    EXPECT_FALSE(stopped.load());
+    EXPECT_EQ(fs.touched_while_blocked(), 0);
+    fs.Release();
+    stopper.join();
+    EXPECT_TRUE(stop_status.ok()) << stop_status;
+    EXPECT_EQ(fs.touched_while_blocked(), 0);
+  }
+  {
+    // Nothing was lost: Close completed the entry, and the new term commits it.
+    CountingStateMachine sm;
+    auto runner = StartRunner(&sm, disk.context().get_executor());
+    ASSERT_NE(runner, nullptr);
+    WaitLeader(*runner, sm);
+    ASSERT_TRUE(WaitFor([&] { return sm.Has("in-flight"); }));
+    EXPECT_TRUE(runner->Stop().ok());
+  }
+  disk.Stop();
+}
+
+TEST_F(SingleReplicaTest, StopDoesNotNeedTheDiskExecutorToRun) {
+  asio::io_context disk;
+  auto work = asio::make_work_guard(disk);
+  std::thread disk_thread([&] { disk.run(); });
+  CountingStateMachine sm;
+  auto runner = StartRunner(&sm, disk.get_executor());
+  ASSERT_NE(runner, nullptr);
+  WaitLeader(*runner, sm);
+  Propose(*runner, "a");
+  ASSERT_TRUE(WaitFor([&] { return sm.Has("a"); }));
+  disk.stop();  // the disk thread stops: syncs now stay queued
+  disk_thread.join();
+  Propose(*runner, "b");
+  // Its cycle has run (a ProcessReady follows the last input of a burst) and waits for a sync.
+  ASSERT_TRUE(WaitFor([&] {
+    size_t pending = 0;
+    OnStrand(*runner, [&](raft::Driver& driver) { pending = driver.persists_pending(); });
+    return pending == 1;
+  }));
+  EXPECT_TRUE(runner->Stop().ok());  // Close completes "b" itself
+  runner.reset();
+  // The queued sync runs after Close: it must leave the closed driver alone.
+  disk.restart();
+  work.reset();
+  disk.run();
+  // "b" is durable: a reopened replica commits it.
+  IoPool disk2(1);
+  disk2.Start();
+  CountingStateMachine sm2;
+  auto reopened = StartRunner(&sm2, disk2.context().get_executor());
+  ASSERT_NE(reopened, nullptr);
+  WaitLeader(*reopened, sm2);
+  ASSERT_TRUE(WaitFor([&] { return sm2.Has("b"); }));
+  EXPECT_TRUE(reopened->Stop().ok());
+  disk2.Stop();
+}
+
 // ---- Three brokers over loopback TCP --------------------------------------------------------
 
 struct Broker {
@@ -195,6 +421,7 @@ class ThreeBrokerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pool_.Start();
+    disk_.Start();
     for (int i = 0; i < 3; ++i) {
       Broker& b = brokers_[i];
       b.id = static_cast<uint64_t>(i + 1);
@@ -228,14 +455,16 @@ class ThreeBrokerTest : public ::testing::Test {
     }
     for (Broker& b : brokers_) {
       PeerTransport* transport = b.transport.get();
-      auto runner =
-          GroupRunner::Start(pool_.context(), kGroup, storage::PosixFilesystem::Get(),
-                             storage::JoinPath(temp_.path(), absl::StrFormat("broker%d", b.id)),
-                             raft::ConfState{{1, 2, 3}, {}}, Options(b.id), &b.sm,
-                             [transport](uint64_t group, raft::Message m) {
-                               uint64_t to = m.to;
-                               transport->Send(to, group, std::move(m));
-                             });
+      auto runner = GroupRunner::Start(
+          pool_.context(), kGroup, storage::PosixFilesystem::Get(),
+          storage::JoinPath(temp_.path(), absl::StrFormat("broker%d", b.id)),
+          raft::ConfState{{1, 2, 3}, {}}, deferred_ ? DeferredOptions(b.id) : Options(b.id), &b.sm,
+          [transport](uint64_t group, raft::Message m) {
+            uint64_t to = m.to;
+            transport->Send(to, group, std::move(m));
+          },
+          deferred_ ? GroupRunner::DiskExecutor(disk_.context().get_executor())
+                    : GroupRunner::DiskExecutor());
       ASSERT_TRUE(runner.ok()) << runner.status();
       b.runner = *std::move(runner);
       b.runner_ptr = b.runner.get();
@@ -258,6 +487,7 @@ class ThreeBrokerTest : public ::testing::Test {
       if (b.transport) b.transport->Stop();
       if (b.server) b.server->Stop();
     }
+    disk_.Stop();
     pool_.Stop();
   }
 
@@ -298,6 +528,8 @@ class ThreeBrokerTest : public ::testing::Test {
     ASSERT_TRUE(all_applied());
   }
 
+  void ElectCommitAndSurviveAStoppedReplica();
+
   static std::vector<std::string> Values(std::string_view prefix, int n) {
     std::vector<std::string> out;
     for (int i = 0; i < n; ++i) out.push_back(absl::StrFormat("%s%d", prefix, i));
@@ -305,12 +537,29 @@ class ThreeBrokerTest : public ::testing::Test {
   }
 
   IoPool pool_{4};
+  // The disk threads of every broker's group, when deferred_ (kDeferred persistence).
+  IoPool disk_{2};
+  bool deferred_ = false;
   storage::TempDir temp_;
   Ticker ticker_{pool_.context(), std::chrono::milliseconds(10)};
   std::array<Broker, 3> brokers_;
 };
 
+// The same cluster with kDeferred persistence: every log sync on the disk threads.
+class ThreeBrokerDeferredTest : public ThreeBrokerTest {
+ protected:
+  ThreeBrokerDeferredTest() { deferred_ = true; }
+};
+
 TEST_F(ThreeBrokerTest, ElectsALeaderCommitsEverywhereAndSurvivesAStoppedReplica) {
+  ElectCommitAndSurviveAStoppedReplica();
+}
+
+TEST_F(ThreeBrokerDeferredTest, ElectsALeaderCommitsEverywhereAndSurvivesAStoppedReplica) {
+  ElectCommitAndSurviveAStoppedReplica();
+}
+
+void ThreeBrokerTest::ElectCommitAndSurviveAStoppedReplica() {
   std::vector<Broker*> all{&brokers_[0], &brokers_[1], &brokers_[2]};
   CommitEverywhere(Values("a", 1000), all);
   for (Broker* b : all) EXPECT_EQ(b->sm.count(), 1000u) << "broker " << b->id;

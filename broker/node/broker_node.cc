@@ -62,7 +62,8 @@ BrokerNode::BrokerNode(BrokerOptions options, ClusterConfig config)
     : options_(std::move(options)),
       config_(std::move(config)),
       view_(std::make_shared<const ClusterView>()),
-      pool_(static_cast<int>(options_.threads)) {}
+      pool_(static_cast<int>(options_.threads)),
+      disk_pool_(static_cast<int>(options_.disk_threads)) {}
 
 BrokerNode::~BrokerNode() { (void)StopAll(); }
 
@@ -89,6 +90,7 @@ absl::Status BrokerNode::Init() {
     LogInfo(absl::StrCat("broker ", options_.broker_id, ": signal ", signal, ", stopping"));
     Shutdown();
   });
+  if (options_.disk_threads > 0) disk_pool_.Start();
 
   transport_ = std::make_unique<net::PeerTransport>(
       pool_.context(),
@@ -168,7 +170,8 @@ absl::Status BrokerNode::StartGroup(const GroupPlacement& placement) {
   driver.raft.id = options_.broker_id;
   driver.raft.election_timeout_ticks = static_cast<int>(options_.election_ticks);
   driver.raft.heartbeat_timeout_ticks = 1;
-  driver.persist_mode = raft::PersistMode::kInline;
+  driver.persist_mode =
+      options_.disk_threads > 0 ? raft::PersistMode::kDeferred : raft::PersistMode::kInline;
   driver.prng_seed =
       options_.broker_id * 1000003 + group_id * 7919 +
       static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -212,11 +215,12 @@ absl::Status BrokerNode::StartGroup(const GroupPlacement& placement) {
   founding.voters = placement.replicas;
   std::sort(founding.voters.begin(), founding.voters.end());
   MQ_RETURN_IF_ERROR(fs.CreateDirs(data_dir_->RaftDir(group_id)));
-  auto runner =
-      net::GroupRunner::Start(pool_.context(), group_id, fs, data_dir_->RaftDir(group_id), founding,
-                              driver, state_machine, [this](uint64_t group, raft::Message message) {
-                                transport_->Send(message.to, group, std::move(message));
-                              });
+  auto runner = net::GroupRunner::Start(
+      pool_.context(), group_id, fs, data_dir_->RaftDir(group_id), founding, driver, state_machine,
+      [this](uint64_t group, raft::Message message) {
+        transport_->Send(message.to, group, std::move(message));
+      },
+      disk_pool_.context().get_executor());
   if (!runner.ok()) {
     return absl::Status(runner.status().code(),
                         absl::StrCat("group ", group_id, " in ", data_dir_->RaftDir(group_id), ": ",
@@ -264,6 +268,7 @@ absl::Status BrokerNode::StopAll() {
     }
   }
   if (transport_ != nullptr) transport_->Stop();
+  disk_pool_.Stop();  // after the groups: they wait for their syncs in flight when closing
   pool_.Stop();
   if (first_error.ok()) LogInfo(absl::StrCat("broker ", options_.broker_id, ": stopped cleanly"));
   return first_error;

@@ -7,7 +7,8 @@
 // group finishes its in-flight fsync and closes its files, the peer links close.
 //
 // Threads: one IoPool (options.threads) runs sessions, peer links, the tick timer and every
-// group's strand.
+// group's strand; with options.disk_threads > 0 a second pool runs the groups' log fdatasyncs
+// (kDeferred persistence, group_runner.h), started before the groups and stopped after them.
 
 #include <condition_variable>
 #include <cstdint>
@@ -59,6 +60,9 @@ class BrokerNode {
   std::unique_ptr<LeaderTable> leaders_;
   SharedValue<ClusterView> view_;
   net::IoPool pool_;
+  // Declared after pool_, so destroyed first: its queued sync jobs hold group runner state
+  // whose strands belong to pool_.
+  net::IoPool disk_pool_;
   std::unique_ptr<net::PeerTransport> transport_;
   std::unique_ptr<ControllerReplica> controller_;
   std::map<uint64_t, std::unique_ptr<DataReplica>> data_replicas_;

@@ -31,8 +31,7 @@ absl::StatusOr<T> ParseNumber(const std::string& name, const std::string& value,
   T out{};
   const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
   if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("--%s: '%s' is not a number", name, value));
+    return absl::InvalidArgumentError(absl::StrFormat("--%s: '%s' is not a number", name, value));
   }
   if (out < min || out > max) {
     return absl::InvalidArgumentError(absl::StrFormat("--%s: %s is outside [%d, %d]", name, value,
@@ -59,6 +58,8 @@ absl::Status Set(BrokerOptions& o, const std::string& name, const std::string& v
     MQ_ASSIGN_OR_RETURN(o.data_groups, ParseNumber<uint32_t>(name, value, 1, 64));
   } else if (name == "threads") {
     MQ_ASSIGN_OR_RETURN(o.threads, ParseNumber<uint32_t>(name, value, 1, 64));
+  } else if (name == "disk-threads") {
+    MQ_ASSIGN_OR_RETURN(o.disk_threads, ParseNumber<uint32_t>(name, value, 0, 64));
   } else if (name == "tick-ms") {
     MQ_ASSIGN_OR_RETURN(o.tick_ms, ParseNumber<uint32_t>(name, value, 1, 10000));
   } else if (name == "election-ticks") {
@@ -117,8 +118,12 @@ Options:
   --http HOST:PORT     HTTP bridge address announced to clients (default: none)
   --cluster-id NAME    cluster name; a data dir of another cluster is refused (default raftmq)
   --data-groups N      Raft groups holding messages, fixed at cluster creation (default 3)
-  --threads N          I/O and Raft group threads (default 2; every request crosses threads
-                       several times, so more threads than cores only adds hand-offs)
+  --threads N          I/O and Raft group threads (default 1: with the fdatasyncs on disk
+                       threads one I/O thread keeps up, and every extra one adds thread hand-offs
+                       to each request)
+  --disk-threads N     threads that run the Raft log fdatasyncs, so I/O threads never wait for
+                       the disk and groups sync in parallel (default 2; 0: each group syncs on
+                       its I/O thread)
   --tick-ms MS         Raft tick (default 50)
   --election-ticks N   election timeout in ticks, randomized up to twice that (default 10)
   --peer-wait-ms MS    at startup, wait this long for a majority of the brokers to answer, then

@@ -14,9 +14,26 @@ absl::StatusOr<BrokerOptions> Parse(std::vector<std::string> args) {
 }
 
 TEST(BrokerOptionsTest, ParsesEveryFlagInBothSpellings) {
-  auto o = Parse({"--id", "2", "--data=/d", "--peers", "1@a:1,2@b:2", "--listen", "0.0.0.0:2",
-                  "--http=b:80", "--cluster-id", "c", "--data-groups", "5", "--threads=2",
-                  "--tick-ms", "20", "--election-ticks", "8", "--peer-wait-ms", "0"});
+  auto o = Parse({"--id",
+                  "2",
+                  "--data=/d",
+                  "--peers",
+                  "1@a:1,2@b:2",
+                  "--listen",
+                  "0.0.0.0:2",
+                  "--http=b:80",
+                  "--cluster-id",
+                  "c",
+                  "--data-groups",
+                  "5",
+                  "--threads=2",
+                  "--tick-ms",
+                  "20",
+                  "--election-ticks",
+                  "8",
+                  "--peer-wait-ms",
+                  "0",
+                  "--disk-threads=3"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->broker_id, 2u);
   EXPECT_EQ(o->data_dir, "/d");
@@ -29,6 +46,34 @@ TEST(BrokerOptionsTest, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(o->tick_ms, 20u);
   EXPECT_EQ(o->election_ticks, 8u);
   EXPECT_EQ(o->peer_wait_ms, 0u);
+  EXPECT_EQ(o->disk_threads, 3u);
+}
+
+TEST(BrokerOptionsTest, DiskThreadsDefaultAndLimits) {
+  const std::vector<std::string> required = {"--id", "1", "--data", "/d", "--peers", "1@a:1"};
+  auto o = Parse(required);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->disk_threads, 2u);
+  EXPECT_EQ(o->threads, 1u);
+  std::vector<std::string> args = required;
+  args.insert(args.end(), {"--disk-threads", "0"});
+  o = Parse(args);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->disk_threads, 0u);  // inline fsyncs on the group strands
+  args = required;
+  args.insert(args.end(), {"--disk-threads", "65"});
+  EXPECT_EQ(Parse(args).status().message(), "--disk-threads: 65 is outside [0, 64]");
+  args = required;
+  args.insert(args.end(), {"--disk-threads", "-1"});
+  EXPECT_FALSE(Parse(args).ok());
+  EXPECT_NE(BrokerUsage().find("--disk-threads N"), std::string::npos);
+
+  storage::TempDir dir;
+  const std::string path = dir.path() + "/broker.conf";
+  std::ofstream(path) << "id = 1\ndata = /d\npeers = 1@a:1\ndisk-threads = 4\n";
+  o = Parse({"--config", path});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->disk_threads, 4u);
 }
 
 TEST(BrokerOptionsTest, HelpSkipsRequiredChecks) {

@@ -179,7 +179,12 @@ absl::Status Driver::RunCycle() {
     synced_cycle_ = cycle_;
     MQ_RETURN_IF_ERROR(DeliverAfterPersist(cycle_, rd.messages_after_persist));
   } else {
-    jobs_.push_back(PersistJob{cycle_, std::move(rd.messages_after_persist)});
+    // Jobs are queued in log order: a cycle that cuts the log back first completes them all
+    // (Write), so the last indexes of pending jobs never decrease.
+    const uint64_t last_index = log_->last_index();
+    MQ_CHECK_MSG(jobs_.empty() || jobs_.back().last_index <= last_index,
+                 "raft driver: a persist job behind the one before it");
+    jobs_.push_back(PersistJob{cycle_, last_index, std::move(rd.messages_after_persist)});
   }
 
   MQ_RETURN_IF_ERROR(Apply(rd));
@@ -250,14 +255,51 @@ absl::Status Driver::CompletePersistLocked() {
   // One fdatasync covers the writes of every job queued so far (group commit).
   MQ_RETURN_IF_ERROR(log_->Sync());
   ++stats_.syncs;
-  synced_cycle_ = jobs_.back().cycle;
   while (!jobs_.empty()) {
     PersistJob job = std::move(jobs_.front());
     jobs_.pop_front();
-    ++stats_.persist_jobs;
-    MQ_RETURN_IF_ERROR(DeliverAfterPersist(job.cycle, job.after_persist));
+    MQ_RETURN_IF_ERROR(DeliverJob(job));
   }
   return absl::OkStatus();
+}
+
+absl::Status Driver::CompleteDurable() {
+  MQ_RETURN_IF_ERROR(Usable());
+  MQ_CHECK_MSG(!busy_, "raft driver: CompleteDurable called from inside a Ready cycle");
+  busy_ = true;
+  absl::Status status = CompleteDurableLocked();
+  busy_ = false;
+  return Fail(std::move(status));
+}
+
+absl::Status Driver::CompleteDurableLocked() {
+  // Read once: a sync running on a disk thread may move it on meanwhile; the jobs it covers
+  // then go in the next round.
+  const uint64_t durable = log_->durable_index();
+  if (jobs_.empty() || jobs_.front().last_index > durable) return absl::OkStatus();
+  // Term and vote before any message that may depend on them (the hard state of every
+  // pending cycle is the newest one: writing it early is only more durable).
+  MQ_RETURN_IF_ERROR(log_->WriteHardStateIfDue());
+  ++stats_.durable_completions;
+  while (!jobs_.empty() && jobs_.front().last_index <= durable) {
+    PersistJob job = std::move(jobs_.front());
+    jobs_.pop_front();
+    MQ_RETURN_IF_ERROR(DeliverJob(job));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Driver::DeliverJob(PersistJob& job) {
+  // The order rule, checked here for both completions: the job's entries and the term and vote
+  // it may carry are on disk.
+  MQ_CHECK_MSG(job.last_index <= log_->durable_index(),
+               "raft driver: after-persist messages before their entries are durable");
+  MQ_CHECK_MSG(log_->stored_hard_state().term == log_->hard_state().term &&
+                   log_->stored_hard_state().vote == log_->hard_state().vote,
+               "raft driver: after-persist messages before their term and vote are durable");
+  synced_cycle_ = job.cycle;
+  ++stats_.persist_jobs;
+  return DeliverAfterPersist(job.cycle, job.after_persist);
 }
 
 absl::Status Driver::DeliverAfterPersist(uint64_t cycle, std::vector<Message>& messages) {

@@ -39,15 +39,29 @@
 //
 // Persistence modes
 //   kInline: step 4 syncs before the cycle ends, so after ProcessReady returns nothing is
-//     pending. The simplest mode, and what a follower wants.
-//   kDeferred: step 4 only queues the job; the caller later calls CompletePersist() (a disk
-//     executor completion, or the simulator at a virtual time of its choosing), which issues
-//     ONE fdatasync covering every job queued so far (group commit) and then delivers their
-//     messages_after_persist in order. A leader thus writes its own disk in parallel with
-//     replication: its entries count toward the quorum only once CompletePersist runs. A
-//     cycle that must destroy written data (truncating a conflicting suffix, installing a
-//     snapshot) first completes the pending jobs itself, so no acknowledgement is ever sent for
-//     entries that are already gone. ProcessReady may run many cycles while jobs are pending.
+//     pending. The simplest mode; the fdatasync runs on the caller's thread.
+//   kDeferred: step 4 only queues the job, which records the log's last index after its
+//     writes. ProcessReady may run many cycles while jobs are pending. The owner completes
+//     them later, in one of two ways:
+//     - CompletePersist() (one call, owner thread): ONE fdatasync of the log covering every
+//       job queued so far (group commit), the hard state if due, then the
+//       messages_after_persist of every job, in order. Close uses it, and the simulator's
+//       plain deferred nodes.
+//     - The split, for a disk thread: SyncLogOnly() runs on the disk thread -- the log's
+//       fdatasync alone, covering every append made before it started, concurrently with
+//       further cycles on the owner thread -- and afterwards CompleteDurable() on the owner
+//       thread writes the hard state if due (term and vote always, inline: rare) and
+//       delivers, in order, the jobs whose last index is <= log().durable_index(). Later jobs
+//       (appended while the sync ran) stay pending for the next round; a job with no entries
+//       past the durable index (a vote) goes out once the hard state is written. Until the
+//       round trip ends, the owner must not call Close (nor destroy the driver).
+//     Either way a leader writes its own disk in parallel with replication: its entries count
+//     toward the quorum only once their job is delivered. A cycle that must destroy written
+//     data (truncating a conflicting suffix, installing a snapshot) first completes the pending
+//     jobs itself (as CompletePersist does, on the owner thread; a SyncLogOnly in flight on a
+//     disk thread just takes turns with it inside storage), so no acknowledgement is ever sent
+//     for entries that are already gone. The order rule is MQ_CHECKed at every delivery: the
+//     job's entries are durable, and so are the term and vote of the hard state.
 //
 // Snapshots: when applied - snapshot index reaches snapshot_entries_interval (0: never on its
 // own), the driver asks StateMachine::Snapshot() for its state at the applied index, writes it
@@ -73,12 +87,16 @@
 // Errors from the core for a request (not leader, bad message...) are returned unchanged and
 // do not break anything.
 //
-// Re-entrancy: StateMachine and Transport callbacks run inside ProcessReady/CompletePersist.
-// They may call Propose*, ReadIndex, TransferLeader, ReportSnapshot and ReportUnreachable on
-// this driver (the work shows up in the next cycle of the same ProcessReady), but must not
-// call Step, Tick, ProcessReady, CompletePersist, TakeSnapshot, CompactTo or Close (queue instead);
-// doing so is a programmer error (MQ_CHECK). Transport::Send must not deliver synchronously
-// into another driver's Step that could call back here; queueing is always safe.
+// Re-entrancy: StateMachine and Transport callbacks run inside ProcessReady/CompletePersist/
+// CompleteDurable. They may call Propose*, ReadIndex, TransferLeader, ReportSnapshot and
+// ReportUnreachable on this driver (the work shows up in the next cycle of the same
+// ProcessReady), but must not call Step, Tick, ProcessReady, CompletePersist, CompleteDurable,
+// TakeSnapshot, CompactTo or Close (queue instead); doing so is a programmer error (MQ_CHECK).
+// Transport::Send must not deliver synchronously into another driver's Step that could call
+// back here; queueing is always safe.
+//
+// Threading: one owner thread (or strand) makes every call, except SyncLogOnly() (see
+// kDeferred above), which may run on one other thread at a time.
 
 #include <cstddef>
 #include <cstdint>
@@ -134,7 +152,7 @@ class Transport {
 
 enum class PersistMode : uint8_t {
   kInline,    // sync inside every Ready cycle that writes
-  kDeferred,  // sync in CompletePersist(), called by the owner later
+  kDeferred,  // sync later: CompletePersist(), or SyncLogOnly() + CompleteDurable()
 };
 
 struct DriverOptions {
@@ -159,9 +177,10 @@ struct DriverOptions {
 // What the driver did, for tests, metrics and the simulator's coverage report.
 struct DriverStats {
   uint64_t ready_cycles = 0;
-  uint64_t syncs = 0;              // RaftLogStore::Sync calls that covered a persist job
-  uint64_t persist_jobs = 0;       // jobs completed (inline or deferred)
-  uint64_t entries_persisted = 0;  // entries written to the log
+  uint64_t syncs = 0;                // RaftLogStore::Sync calls that covered a persist job
+  uint64_t durable_completions = 0;  // CompleteDurable calls that delivered a job
+  uint64_t persist_jobs = 0;         // jobs completed (inline or deferred)
+  uint64_t entries_persisted = 0;    // entries written to the log
   uint64_t entries_applied = 0;
   uint64_t snapshots_taken = 0;
   uint64_t snapshots_installed = 0;  // from a leader (Ready.snapshot)
@@ -212,8 +231,21 @@ class Driver {
   // order; a no-op when none is pending. (In kInline nothing is ever pending.) Call
   // ProcessReady() afterwards: the delivered kLocalPersisted may have made entries committed.
   [[nodiscard]] absl::Status CompletePersist();
-  // Jobs written but not yet synced (kDeferred).
+  // Jobs written but not yet delivered (kDeferred).
   size_t persists_pending() const { return jobs_.size(); }
+
+  // kDeferred, the split (see the file comment). SyncLogOnly: the log's fdatasync alone
+  // (RaftLogStore::SyncLogOnly), covering every append made before the call; returns the
+  // durable index. The only method that may run off the owner thread, concurrently with every
+  // other call but Close and the destructor; it checks nothing of the driver's state (a broken
+  // driver's log may still be synced). A failed write is returned and breaks nothing: the
+  // owner decides (the broker stops the group).
+  [[nodiscard]] absl::StatusOr<uint64_t> SyncLogOnly() { return log_->SyncLogOnly(); }
+  // Owner thread, after a SyncLogOnly: writes the hard state if due, then delivers, in order,
+  // the messages_after_persist of the pending jobs whose entries are all durable
+  // (log().durable_index()); the others stay pending. A no-op when none qualifies. Call
+  // ProcessReady() afterwards, as after CompletePersist.
+  [[nodiscard]] absl::Status CompleteDurable();
 
   // Snapshots the state machine at the applied index now and compacts (no-op when the
   // stored snapshot is already at the applied index).
@@ -246,6 +278,9 @@ class Driver {
   // The writes of one Ready cycle waiting for their fdatasync, with what they promise.
   struct PersistJob {
     uint64_t cycle = 0;
+    // log_->last_index() after the cycle's writes: the job is durable once the log's durable
+    // index reaches it.
+    uint64_t last_index = 0;
     std::vector<Message> after_persist;
   };
 
@@ -262,6 +297,8 @@ class Driver {
   absl::Status Write(Ready& rd);
   absl::Status Apply(Ready& rd);
   absl::Status CompletePersistLocked();
+  absl::Status CompleteDurableLocked();
+  absl::Status DeliverJob(PersistJob& job);
   absl::Status DeliverAfterPersist(uint64_t cycle, std::vector<Message>& messages);
   void Send(Message message);
   void ReleaseReads();

@@ -302,8 +302,12 @@ TEST(DriverDeferredTest, OneFsyncCompletesManyJobs) {
   EXPECT_EQ(driver.stats().syncs, before.syncs + 1);
 }
 
-TEST(DriverDeferredTest, ATruncationCompletesPendingJobsFirst) {
+// An old leader with two jobs pending rejoins and has its suffix overwritten. `synced`: a disk
+// thread's SyncLogOnly already covered the jobs, but their CompleteDurable has not run (the
+// split); the cut completes them all the same.
+void TruncateWithPendingJobs(bool synced) {
   TestCluster cluster(3, Deferred);
+  cluster.split_completion = synced;
   const NodeId old_leader = cluster.WaitForLeader();
   cluster.ProposeAndCommit("common");
   // The old leader appends entries nobody else sees, and its disk has not reported them.
@@ -313,7 +317,13 @@ TEST(DriverDeferredTest, ATruncationCompletesPendingJobsFirst) {
   ASSERT_TRUE(cluster.driver(old_leader).Propose(Payload(std::string_view("lost-2"))).ok());
   ASSERT_TRUE(cluster.driver(old_leader).ProcessReady().ok());
   ASSERT_EQ(cluster.driver(old_leader).persists_pending(), 2u);
+  if (synced) {
+    ASSERT_TRUE(cluster.driver(old_leader).SyncLogOnly().ok());
+    ASSERT_EQ(cluster.driver(old_leader).log().durable_index(),
+              cluster.driver(old_leader).log().last_index());
+  }
   const uint64_t syncs = cluster.driver(old_leader).stats().syncs;
+  const uint64_t jobs = cluster.driver(old_leader).stats().persist_jobs;
   cluster.network().queue.clear();
 
   // The others elect a new leader and commit over the same indexes.
@@ -325,7 +335,7 @@ TEST(DriverDeferredTest, ATruncationCompletesPendingJobsFirst) {
     cluster.driver(a).Tick();
     cluster.driver(b).Tick();
     for (NodeId id : {a, b}) ASSERT_TRUE(cluster.driver(id).ProcessReady().ok());
-    for (NodeId id : {a, b}) ASSERT_TRUE(cluster.driver(id).CompletePersist().ok());
+    for (NodeId id : {a, b}) cluster.Complete(id);
     cluster.DeliverAll();
   }
   const NodeId new_leader = cluster.driver(a).node().is_leader() ? a : b;
@@ -336,7 +346,7 @@ TEST(DriverDeferredTest, ATruncationCompletesPendingJobsFirst) {
   for (int round = 0; round < 10; ++round) {
     for (NodeId id : {a, b}) {
       ASSERT_TRUE(cluster.driver(id).ProcessReady().ok());
-      ASSERT_TRUE(cluster.driver(id).CompletePersist().ok());
+      cluster.Complete(id);
     }
     cluster.DeliverAll();
   }
@@ -351,16 +361,25 @@ TEST(DriverDeferredTest, ATruncationCompletesPendingJobsFirst) {
       ASSERT_TRUE(cluster.driver(old_leader).ProcessReady().ok());
       for (NodeId id : {a, b}) {
         ASSERT_TRUE(cluster.driver(id).ProcessReady().ok());
-        ASSERT_TRUE(cluster.driver(id).CompletePersist().ok());
+        cluster.Complete(id);
       }
     }
   }
   EXPECT_GE(cluster.driver(old_leader).log().stats().truncations, 1u);
-  EXPECT_GT(cluster.driver(old_leader).stats().syncs, syncs);  // jobs completed before the cut
+  // The jobs were completed before the cut (synced again: a no-op sync when already durable).
+  EXPECT_GT(cluster.driver(old_leader).stats().syncs, syncs);
+  EXPECT_GE(cluster.driver(old_leader).stats().persist_jobs, jobs + 2);
+  EXPECT_TRUE(cluster.driver(old_leader).CompleteDurable().ok());  // nothing left: a no-op
   cluster.Stabilize();
   std::vector<std::string> want = {"common"};
   for (const std::string& v : Values(1, 3)) want.push_back(v);
   for (NodeId id : cluster.ids()) EXPECT_EQ(cluster.sm(id).values, want) << "node " << id;
+}
+
+TEST(DriverDeferredTest, ATruncationCompletesPendingJobsFirst) { TruncateWithPendingJobs(false); }
+
+TEST(DriverSplitTest, ATruncationCompletesJobsASyncCoveredButDidNotDeliver) {
+  TruncateWithPendingJobs(true);
 }
 
 TEST(DriverDeferredTest, CloseCompletesPendingPersistence) {
@@ -389,6 +408,131 @@ TEST(DriverDeferredTest, ACrashLosesOnlyWhatWasNotCompleted) {
   cluster.ProposeAndCommit("c");
   EXPECT_EQ(cluster.sm(1).values.front(), "a");
   EXPECT_EQ(cluster.sm(1).values.back(), "c");
+}
+
+// ---- Deferred persistence, split for a disk thread (SyncLogOnly + CompleteDurable) ----
+
+TEST(DriverSplitTest, AClusterRunsOnSplitCompletionsAndRestarts) {
+  TestCluster cluster(3, Deferred);
+  cluster.split_completion = true;
+  for (int i = 1; i <= 10; ++i) cluster.ProposeAndCommit(Value(i));
+  const NodeId leader = cluster.Leader();
+  const NodeId follower = OtherThan(leader);
+  cluster.Crash(follower, 7);
+  cluster.Start(follower);
+  for (int i = 11; i <= 20; ++i) cluster.ProposeAndCommit(Value(i));
+  cluster.Stabilize();
+  for (NodeId id : cluster.ids()) {
+    SCOPED_TRACE(::testing::Message() << "node " << id);
+    EXPECT_EQ(cluster.sm(id).values, Values(1, 20));
+    EXPECT_EQ(cluster.driver(id).persists_pending(), 0u);
+    EXPECT_GT(cluster.driver(id).stats().durable_completions, 0u);
+    EXPECT_GT(cluster.driver(id).log().stats().syncs, 0u);
+  }
+}
+
+TEST(DriverSplitTest, JobsPastTheDurableIndexStayPendingUntilALaterRound) {
+  TestCluster cluster(1, Deferred);
+  cluster.ProposeAndCommit("warm-up");
+  Driver& driver = cluster.driver(1);
+  ASSERT_TRUE(driver.Propose(Payload(std::string_view("a"))).ok());
+  ASSERT_TRUE(driver.ProcessReady().ok());
+  ASSERT_EQ(driver.persists_pending(), 1u);
+  // Nothing durable yet: a completion delivers nothing (and writes no hard state).
+  const DriverStats before = driver.stats();
+  const uint64_t hard_state_writes = driver.log().stats().hard_state_writes;
+  ASSERT_TRUE(driver.CompleteDurable().ok());
+  EXPECT_EQ(driver.persists_pending(), 1u);
+  EXPECT_EQ(driver.stats().durable_completions, before.durable_completions);
+  EXPECT_EQ(driver.log().stats().hard_state_writes, hard_state_writes);
+
+  // The disk thread's sync covers "a"; "b" is appended while it runs.
+  auto durable = driver.SyncLogOnly();
+  ASSERT_TRUE(durable.ok());
+  const uint64_t index_a = driver.log().last_index();
+  EXPECT_EQ(*durable, index_a);
+  ASSERT_TRUE(driver.Propose(Payload(std::string_view("b"))).ok());
+  ASSERT_TRUE(driver.ProcessReady().ok());
+  ASSERT_EQ(driver.persists_pending(), 2u);
+  EXPECT_GT(driver.log().last_index(), driver.log().durable_index());
+
+  ASSERT_TRUE(driver.CompleteDurable().ok());
+  EXPECT_EQ(driver.persists_pending(), 1u);  // "b" waits for the next round
+  EXPECT_EQ(driver.stats().durable_completions, before.durable_completions + 1);
+  ASSERT_TRUE(driver.ProcessReady().ok());
+  EXPECT_EQ(cluster.sm(1).values, (std::vector<std::string>{"warm-up", "a"}));
+  EXPECT_EQ(driver.node().Status().persisted_index, index_a);
+
+  ASSERT_TRUE(driver.SyncLogOnly().ok());
+  ASSERT_TRUE(driver.CompleteDurable().ok());
+  EXPECT_EQ(driver.persists_pending(), 0u);
+  ASSERT_TRUE(driver.ProcessReady().ok());
+  EXPECT_EQ(cluster.sm(1).values, (std::vector<std::string>{"warm-up", "a", "b"}));
+  // SyncLogOnly syncs the log alone; the syncs of the driver count its own Sync calls.
+  EXPECT_EQ(driver.stats().syncs, before.syncs);
+}
+
+TEST(DriverSplitTest, TheHardStateIsWrittenBeforeAVoteGoesOut) {
+  TestCluster cluster(3, Deferred);
+  cluster.split_completion = true;
+  const NodeId old_leader = cluster.WaitForLeader();
+  ASSERT_NE(old_leader, kNoNode);
+  cluster.ProposeAndCommit("a");
+  cluster.Isolate(old_leader, true);
+  const NodeId a = OtherThan(old_leader);
+  const NodeId b = OtherThan(old_leader, a);
+  bool checked = false;
+  for (int tick = 0;
+       tick < 200 && !cluster.driver(a).node().is_leader() && !cluster.driver(b).node().is_leader();
+       ++tick) {
+    for (NodeId id : {a, b}) {
+      cluster.driver(id).Tick();
+      ASSERT_TRUE(cluster.driver(id).ProcessReady().ok());
+    }
+    for (NodeId id : {a, b}) {
+      Driver& d = cluster.driver(id);
+      const HardState& wanted = d.log().hard_state();
+      const bool granting = wanted.vote != kNoNode && wanted.vote != id &&
+                            d.log().stored_hard_state().vote != wanted.vote;
+      if (granting) {
+        // A vote for the other node is recorded, not yet on disk: the grant must wait.
+        EXPECT_GT(d.persists_pending(), 0u);
+        EXPECT_FALSE(SentFrom(cluster.network(), id, MessageType::kVoteResponse));
+        ASSERT_TRUE(d.SyncLogOnly().ok());
+        EXPECT_FALSE(SentFrom(cluster.network(), id, MessageType::kVoteResponse));
+        ASSERT_TRUE(d.CompleteDurable().ok());
+        EXPECT_EQ(d.log().stored_hard_state().vote, wanted.vote);
+        EXPECT_EQ(d.log().stored_hard_state().term, wanted.term);
+        EXPECT_TRUE(SentFrom(cluster.network(), id, MessageType::kVoteResponse));
+        checked = true;
+      }
+      cluster.Complete(id);
+    }
+    cluster.DeliverAll();
+  }
+  EXPECT_TRUE(checked);
+  EXPECT_TRUE(cluster.driver(a).node().is_leader() || cluster.driver(b).node().is_leader());
+}
+
+TEST(DriverSplitTest, ACrashBetweenTheSyncAndItsCompletionKeepsTheEntryButSentNoAck) {
+  TestCluster cluster(3, Deferred);
+  cluster.split_completion = true;
+  const NodeId leader = cluster.WaitForLeader();
+  cluster.ProposeAndCommit("warm-up");
+  const NodeId follower = OtherThan(leader);
+  cluster.Isolate(OtherThan(leader, follower), true);
+  ASSERT_TRUE(cluster.driver(leader).Propose(Payload(std::string_view("z"))).ok());
+  ASSERT_TRUE(cluster.driver(leader).ProcessReady().ok());
+  cluster.DeliverAll();
+  ASSERT_TRUE(cluster.driver(follower).ProcessReady().ok());
+  ASSERT_EQ(cluster.driver(follower).persists_pending(), 1u);
+  ASSERT_TRUE(cluster.driver(follower).SyncLogOnly().ok());
+  const uint64_t durable = cluster.driver(follower).log().durable_index();
+  EXPECT_FALSE(SentFrom(cluster.network(), follower, MessageType::kAppendResponse));
+  cluster.Crash(follower, 11);  // power loss before CompleteDurable
+  EXPECT_FALSE(SentFrom(cluster.network(), follower, MessageType::kAppendResponse));
+  cluster.Start(follower);
+  EXPECT_EQ(cluster.driver(follower).log().last_index(), durable);
 }
 
 // ---- Errors ----
@@ -428,6 +572,7 @@ TEST(DriverErrorTest, AFailingStateMachineBreaksTheDriverUntilReopened) {
   EXPECT_TRUE(absl::IsFailedPrecondition(broken.Step(Message{})));
   EXPECT_TRUE(absl::IsFailedPrecondition(broken.ProcessReady()));
   EXPECT_TRUE(absl::IsFailedPrecondition(broken.CompletePersist()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(broken.CompleteDurable()));
   EXPECT_TRUE(absl::IsFailedPrecondition(broken.Propose(Payload()).status()));
   EXPECT_TRUE(absl::IsFailedPrecondition(broken.TakeSnapshot()));
   broken.Tick();  // harmless
@@ -449,6 +594,8 @@ TEST(DriverErrorTest, AClosedDriverRefusesWork) {
   EXPECT_TRUE(absl::IsFailedPrecondition(driver.Propose(Payload()).status()));
   EXPECT_TRUE(absl::IsFailedPrecondition(driver.ReadIndex("r")));
   EXPECT_TRUE(absl::IsFailedPrecondition(driver.TransferLeader(1)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(driver.CompleteDurable()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(driver.SyncLogOnly().status()));  // the log is closed
 }
 
 // A transport that feeds messages straight back into the driver: forbidden.

@@ -517,11 +517,22 @@ absl::Status RaftLogStore::WriteHardState() {
 }
 
 absl::Status RaftLogStore::Sync() {
+  MQ_RETURN_IF_ERROR(SyncLogOnly().status());
+  return WriteHardStateIfDue();
+}
+
+absl::StatusOr<uint64_t> RaftLogStore::SyncLogOnly() {
+  // Runs on a disk thread: only the SegmentedLog (thread-safe) and the atomic counter; closed_
+  // is only written by Close, which never runs concurrently with this.
   MQ_RETURN_IF_ERROR(CheckOpen());
-  if (log_->durable_index() < log_->last_index()) {
-    MQ_RETURN_IF_ERROR(log_->Sync().status());
-    ++stats_.syncs;
-  }
+  if (log_->durable_index() >= log_->last_index()) return log_->durable_index();
+  MQ_ASSIGN_OR_RETURN(const uint64_t durable, log_->Sync());
+  log_syncs_.fetch_add(1, std::memory_order_relaxed);
+  return durable;
+}
+
+absl::Status RaftLogStore::WriteHardStateIfDue() {
+  MQ_RETURN_IF_ERROR(CheckOpen());
   const HardState& stored = stored_hard_state_;
   const uint64_t lag = std::max<uint64_t>(options_.commit_lag_entries_max, 1);
   const bool due = hard_state_.term != stored.term || hard_state_.vote != stored.vote ||
@@ -811,6 +822,12 @@ absl::Status RaftLogStore::DeleteKeptSnapshotsBelow(uint64_t index) {
   }
   if (removed) MQ_RETURN_IF_ERROR(fs_.SyncDir(PathOf(kSnapshotsDir)));
   return absl::OkStatus();
+}
+
+RaftLogStoreStats RaftLogStore::stats() const {
+  RaftLogStoreStats stats = stats_;
+  stats.syncs = log_syncs_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 absl::Status RaftLogStore::Close() {

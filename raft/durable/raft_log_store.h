@@ -90,8 +90,15 @@
 //
 // Crash model: destroying the store without Close() is a crash; what was not synced is lost.
 // With SimFilesystem, destroy it after SimFilesystem::Crash and Open again.
-// Threading: single-threaded, like the node that owns it.
+//
+// Threading: single-threaded, like the node that owns it, with one exception: SyncLogOnly()
+// (the fdatasync of the log alone, no hard state) may run on a disk thread concurrently with
+// every other call of the owner thread except Close() (and the destructor), which must not
+// start before it returned. It reads only the SegmentedLog (thread-safe for this, see
+// segmented_log.h "Threading") and counts in an atomic. The owner then writes the hard state
+// with WriteHardStateIfDue() (Sync() is the two in one, on the owner thread).
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -132,7 +139,7 @@ struct RaftLogStoreOptions {
 
 // Counters for tests and metrics.
 struct RaftLogStoreStats {
-  uint64_t syncs = 0;              // Sync() calls that issued an fdatasync of the log
+  uint64_t syncs = 0;              // Sync()/SyncLogOnly() calls that fdatasynced the log
   uint64_t hard_state_writes = 0;  // MetaFile writes
   uint64_t truncations = 0;        // conflicting suffixes removed by Append
   uint64_t snapshots_written = 0;  // by ApplySnapshot and CreateSnapshot
@@ -222,6 +229,18 @@ class RaftLogStore final : public LogStorage {
   // (see the file comment). Failed fdatasyncs abort; a failed write is returned.
   [[nodiscard]] absl::Status Sync();
 
+  // The first half of Sync(): one fdatasync for every entry appended before the call (none
+  // when everything is durable already), nothing else. The one call that may run on another
+  // thread (see the file comment). Returns the durable index; a failed write is returned,
+  // failed fdatasyncs abort.
+  [[nodiscard]] absl::StatusOr<uint64_t> SyncLogOnly();
+
+  // The second half of Sync(), on the owner thread: writes the newest hard state if it is due
+  // (its term or vote changed, or its commit moved by commit_lag_entries_max; the commit
+  // written never passes durable_index()). After it returns OK, the stored term and vote are
+  // those of hard_state().
+  [[nodiscard]] absl::Status WriteHardStateIfDue();
+
   // Syncs, writes the newest hard state whatever changed, and closes. Later calls fail.
   [[nodiscard]] absl::Status Close();
 
@@ -255,7 +274,8 @@ class RaftLogStore final : public LogStorage {
   bool IsSegmentStart(uint64_t index) const;
   // The first index of the oldest segment that starts after `index` (0 when none).
   uint64_t NextSegmentStartAfter(uint64_t index) const;
-  const RaftLogStoreStats& stats() const { return stats_; }
+  // A copy: syncs is counted apart, in an atomic (SyncLogOnly may run on a disk thread).
+  RaftLogStoreStats stats() const;
 
  private:
   RaftLogStore(storage::Filesystem& fs, std::string dir, RaftLogStoreOptions options);
@@ -298,7 +318,8 @@ class RaftLogStore final : public LogStorage {
   TermIndex terms_;
   uint64_t first_index_ = 1;
   bool closed_ = false;
-  RaftLogStoreStats stats_;
+  RaftLogStoreStats stats_;  // but syncs: see log_syncs_
+  std::atomic<uint64_t> log_syncs_{0};
   // Mirrors the newest entries of log_ (every change of the log is mirrored here).
   EntryCache cache_;
 };

@@ -146,10 +146,22 @@ void TestCluster::ProcessAll() {
 
 void TestCluster::CompleteAll() {
   for (auto& [id, node] : nodes_) {
-    if (node.driver && node.driver->broken().ok()) {
-      EXPECT_TRUE(node.driver->CompletePersist().ok());
-    }
+    if (node.driver && node.driver->broken().ok()) Complete(id);
   }
+}
+
+void TestCluster::Complete(NodeId id) {
+  Driver& d = driver(id);
+  if (!split_completion) {
+    EXPECT_TRUE(d.CompletePersist().ok());
+    return;
+  }
+  absl::StatusOr<uint64_t> durable = d.SyncLogOnly();
+  ASSERT_TRUE(durable.ok()) << durable.status();
+  EXPECT_EQ(*durable, d.log().durable_index());
+  EXPECT_EQ(d.log().durable_index(), d.log().last_index());  // nothing appended meanwhile
+  EXPECT_TRUE(d.CompleteDurable().ok());
+  EXPECT_EQ(d.persists_pending(), 0u);
 }
 
 void TestCluster::Stabilize(bool complete_persists) {

@@ -82,6 +82,9 @@ class TestCluster {
   void Isolate(NodeId id, bool isolated);
   // Extra loss: messages for which this returns true are dropped.
   std::function<bool(const Message&)> drop;
+  // CompleteAll completes deferred persistence the disk-thread way (Driver::SyncLogOnly, then
+  // CompleteDurable) instead of CompletePersist.
+  bool split_completion = false;
 
   // Delivers what is queued now (not what delivery makes), in order. Returns how many.
   size_t DeliverAll();
@@ -90,6 +93,8 @@ class TestCluster {
   void TickAll();
   void ProcessAll();
   void CompleteAll();
+  // Completes `id`'s deferred persistence as CompleteAll does.
+  void Complete(NodeId id);
   // Process / complete persists / deliver until nothing moves (bounded).
   void Stabilize(bool complete_persists = true);
   // Ticks and stabilizes until one up node leads; returns it (kNoNode after max_ticks).

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "storage/base/prng.h"
 #include "storage/base/status_macros.h"
+#include "storage/fs/forwarding_filesystem.h"
 #include "storage/fs/posix_filesystem.h"
 #include "storage/fs/sim_filesystem.h"
 #include "storage/fs/temp_dir.h"
@@ -253,49 +254,25 @@ TEST_F(SegmentedLogRunwayTest, ZeroPreallocateWritesNoRunway) {
 
 // The real filesystem, except that every write of nothing but zeros (the runway) fails, as on
 // a disk that fills up between a flush's data and its zeros.
-class ZeroWritesFail final : public Filesystem {
+class ZeroWritesFail final : public ForwardingFilesystem {
  public:
+  ZeroWritesFail() : ForwardingFilesystem(PosixFilesystem::Get()) {}
   absl::StatusOr<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
-    MQ_ASSIGN_OR_RETURN(std::unique_ptr<File> file, base_.Open(path, mode));
+    MQ_ASSIGN_OR_RETURN(std::unique_ptr<File> file, base().Open(path, mode));
     return std::unique_ptr<File>(new FailingFile(std::move(file)));
-  }
-  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override {
-    return base_.ListDir(dir);
-  }
-  absl::Status CreateDirs(const std::string& dir) override { return base_.CreateDirs(dir); }
-  absl::Status Rename(const std::string& from, const std::string& to) override {
-    return base_.Rename(from, to);
-  }
-  absl::Status Remove(const std::string& path) override { return base_.Remove(path); }
-  absl::Status SyncDir(const std::string& dir) override { return base_.SyncDir(dir); }
-  absl::StatusOr<bool> Exists(const std::string& path) override { return base_.Exists(path); }
-  absl::StatusOr<std::unique_ptr<FileLock>> Lock(const std::string& path) override {
-    return base_.Lock(path);
   }
 
  private:
-  class FailingFile final : public File {
+  class FailingFile final : public ForwardingFile {
    public:
-    explicit FailingFile(std::unique_ptr<File> file) : file_(std::move(file)) {}
+    using ForwardingFile::ForwardingFile;
     absl::Status WriteAt(uint64_t offset, std::string_view data) override {
       if (!data.empty() && AllZero(data.data(), data.size())) {
         return absl::ResourceExhaustedError("no space left (test)");
       }
-      return file_->WriteAt(offset, data);
+      return ForwardingFile::WriteAt(offset, data);
     }
-    absl::StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t size) override {
-      return file_->ReadAt(offset, out, size);
-    }
-    absl::Status Sync() override { return file_->Sync(); }
-    absl::Status Truncate(uint64_t size) override { return file_->Truncate(size); }
-    absl::StatusOr<uint64_t> Size() override { return file_->Size(); }
-    const std::string& path() const override { return file_->path(); }
-
-   private:
-    std::unique_ptr<File> file_;
   };
-
-  PosixFilesystem& base_ = PosixFilesystem::Get();
 };
 
 TEST_F(SegmentedLogRunwayTest, FailedZeroWriteIsNoErrorAndLeavesNoRunway) {

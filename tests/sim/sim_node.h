@@ -83,7 +83,10 @@ class SimNode final : public raft::Transport {
   raft::DriverStats TotalDriverStats() const;
 
   // Simulator bookkeeping.
-  bool persist_scheduled = false;  // a CompletePersist event is pending
+  bool persist_scheduled = false;  // a CompletePersist (or CompleteDurable) event is pending
+  // Deferred persistence the disk-thread way: SyncLogOnly, then CompleteDurable (see
+  // SimOptions::split_sync_percent). Fixed for the node's life.
+  bool split_sync = false;
   bool write_fault_armed = false;  // an injected write error is waiting to break the driver
   uint64_t tick_period_us = 0;     // this node's clock: virtual time between ticks (0: stopped)
   uint64_t tick_chain = 0;         // the running chain of tick events (older ones stop)

@@ -86,7 +86,9 @@ SimOptions SwarmOptions(uint64_t seed) {
 
   o.safety_us = static_cast<uint64_t>(prng.Range(5'000'000, 15'000'000));
   cl.read_percent = prng.Chance(1, 4) ? 0 : static_cast<uint32_t>(prng.Range(1, 50));
-  c.announce_commit_at_once = prng.Chance(1, 2);  // drawn last: older seeds keep their options
+  c.announce_commit_at_once = prng.Chance(1, 2);  // drawn late: older seeds keep their options
+  // Drawn last, likewise.
+  o.split_sync_percent = prng.Chance(1, 3) ? 0 : (prng.Chance(1, 2) ? 100 : 50);
   o.liveness_ticks_max = 100 * static_cast<uint64_t>(c.election_timeout_ticks);
   return o;
 }
@@ -96,7 +98,8 @@ std::string Describe(const SimOptions& o) {
   return absl::StrFormat(
       "voters=%d [%d,%d] safety=%.1fs tick=%dus skew=%d%%o jitter=%d%%o election=%d "
       "heartbeat=%d announce_commit=%d append_bytes=%d inflight=%d/%dB uncommitted=%dB "
-      "apply_bytes=%d deferred=%d%% disk=[%d,%d]us snapshot_every=%d keep=%d segment=%dB "
+      "apply_bytes=%d deferred=%d%% split_sync=%d%% disk=[%d,%d]us snapshot_every=%d keep=%d "
+      "segment=%dB "
       "commit_lag=%d | "
       "net latency=[%d,%d]us drop=%d dup=%d delay=%d/10k up to %dus | nemesis every "
       "[%d,%d]us crash=%d partition=%d transfer=%d membership=%d snapshot=%d write_fault=%d "
@@ -106,16 +109,17 @@ std::string Describe(const SimOptions& o) {
       o.tick_skew_per_mille, o.tick_jitter_per_mille, c.election_timeout_ticks,
       c.heartbeat_timeout_ticks, c.announce_commit_at_once, c.append_entries_bytes_max,
       c.inflight_msgs_max, c.inflight_bytes_max, c.uncommitted_bytes_max,
-      c.committed_entries_bytes_max, o.deferred_percent, o.disk_latency_us_min,
-      o.disk_latency_us_max, o.snapshot_entries_interval, o.snapshot_keep_entries,
-      o.segment_bytes_max, o.commit_lag_entries_max, o.network.latency_us_min,
-      o.network.latency_us_max, o.network.drop_per_10k, o.network.duplicate_per_10k,
-      o.network.delay_per_10k, o.network.delay_us_max, o.nemesis.interval_us_min,
-      o.nemesis.interval_us_max, o.nemesis.crash_weight, o.nemesis.partition_weight,
-      o.nemesis.transfer_weight, o.nemesis.membership_weight, o.nemesis.snapshot_weight,
-      o.nemesis.write_fault_weight, o.nemesis.leader_bias_percent, o.nemesis.majority_down_percent,
-      o.nemesis.nodes_added_max, o.client.interval_us_min, o.client.interval_us_max,
-      o.client.batch_max, o.client.payload_bytes_max, o.client.inflight_max, o.client.read_percent);
+      c.committed_entries_bytes_max, o.deferred_percent, o.split_sync_percent,
+      o.disk_latency_us_min, o.disk_latency_us_max, o.snapshot_entries_interval,
+      o.snapshot_keep_entries, o.segment_bytes_max, o.commit_lag_entries_max,
+      o.network.latency_us_min, o.network.latency_us_max, o.network.drop_per_10k,
+      o.network.duplicate_per_10k, o.network.delay_per_10k, o.network.delay_us_max,
+      o.nemesis.interval_us_min, o.nemesis.interval_us_max, o.nemesis.crash_weight,
+      o.nemesis.partition_weight, o.nemesis.transfer_weight, o.nemesis.membership_weight,
+      o.nemesis.snapshot_weight, o.nemesis.write_fault_weight, o.nemesis.leader_bias_percent,
+      o.nemesis.majority_down_percent, o.nemesis.nodes_added_max, o.client.interval_us_min,
+      o.client.interval_us_max, o.client.batch_max, o.client.payload_bytes_max,
+      o.client.inflight_max, o.client.read_percent);
 }
 
 }  // namespace mq::sim

@@ -94,6 +94,11 @@ struct SimOptions {
   uint32_t deferred_percent = 100;
   uint64_t disk_latency_us_min = 100;
   uint64_t disk_latency_us_max = 5'000;
+  // Out of 100, how many deferred nodes complete persistence the broker's disk-thread way
+  // (Driver::SyncLogOnly when the simulated fsync starts, covering the appends made so far;
+  // Driver::CompleteDurable when it ends, after the latency, during which more cycles may
+  // append) instead of one CompletePersist at the end. Chosen per node from the seed alone.
+  uint32_t split_sync_percent = 0;
   // The driver's snapshot policy and the log's layout.
   uint64_t snapshot_entries_interval = 64;
   uint64_t snapshot_keep_entries = 8;

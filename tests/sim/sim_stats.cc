@@ -41,6 +41,7 @@ void SimStats::Add(const SimStats& o) {
   reads_served += o.reads_served;
   entries_applied += o.entries_applied;
   fsyncs += o.fsyncs;
+  split_syncs += o.split_syncs;
   liveness_ms += o.liveness_ms;
 }
 
@@ -51,15 +52,15 @@ std::string SimStats::Summary() const {
       "unsynced writes %d, write faults %d; partitions %d (one-way %d); messages %d: dropped "
       "%d, duplicated %d, delayed %d; snapshots taken %d, sent %d, installed %d; membership: "
       "learners added %d, promoted %d, voters removed %d (leader %d), refused %d; proposals "
-      "%d (refused %d), acknowledged %d, lost %d; reads %d, served %d; applied %d; fsyncs %d; "
-      "liveness %.1f s",
+      "%d (refused %d), acknowledged %d, lost %d; reads %d, served %d; applied %d; fsyncs %d "
+      "(split %d); liveness %.1f s",
       runs, steps, static_cast<double>(virtual_ms) / 1000.0, ticks, elections, pre_campaigns,
       leader_changes, transfers_done, transfers, crashes, restarts, torn_tails, unsynced_lost,
       write_faults, partitions, asymmetric_cuts, messages_sent, messages_dropped,
       messages_duplicated, messages_delayed, snapshots_taken, snapshots_sent, snapshots_installed,
       learners_added, learners_promoted, voters_removed, leaders_removed, conf_changes_refused,
       proposals, proposals_refused, acknowledged, lost, reads, reads_served, entries_applied,
-      fsyncs, static_cast<double>(liveness_ms) / 1000.0);
+      fsyncs, split_syncs, static_cast<double>(liveness_ms) / 1000.0);
 }
 
 }  // namespace mq::sim

@@ -54,6 +54,7 @@ struct SimStats {
   uint64_t reads_served = 0;     // ... served, each checked for linearizability
   uint64_t entries_applied = 0;  // summed over nodes
   uint64_t fsyncs = 0;           // Driver syncs, summed over nodes
+  uint64_t split_syncs = 0;      // SyncLogOnly calls of nodes in the disk-thread split
   uint64_t liveness_ms = 0;      // virtual time from heal to the liveness goal, summed
 
   void Add(const SimStats& other);

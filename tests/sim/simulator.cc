@@ -136,6 +136,9 @@ SimNode& Simulator::CreateNode(raft::NodeId id) {
   const int64_t drift = prng_.Range(-skew, skew);
   node->tick_period_us = std::max<uint64_t>(
       1, static_cast<uint64_t>(static_cast<int64_t>(options_.tick_us) * (1000 + drift) / 1000));
+  // From its own stream (seed and id), so older seeds keep their draws from prng_.
+  Prng split_prng(options_.seed ^ (0x5b1175eedULL * (id + 1)));
+  node->split_sync = split_prng.Chance(options_.split_sync_percent, 100);
   SimNode& ref = *node;
   nodes_[id] = std::move(node);
   next_id_ = std::max(next_id_, id + 1);
@@ -274,8 +277,20 @@ void Simulator::Pump(SimNode& n) {
   }
   if (!n.deferred() || n.persist_scheduled || n.driver().persists_pending() == 0) return;
   // The simulated disk: one fdatasync, done after its latency, covers every job queued by
-  // then (the driver's group commit).
+  // then (the driver's group commit). A split node is the broker's disk thread instead: the
+  // fdatasync covers the appends made when it starts (now), and its completion, after the
+  // latency, delivers only what that covered; a crash in between finds the data durable and
+  // nothing acknowledged.
   n.persist_scheduled = true;
+  if (n.split_sync) {
+    absl::StatusOr<uint64_t> synced = n.driver().SyncLogOnly();
+    ++stats_.split_syncs;
+    if (!synced.ok()) {
+      n.persist_scheduled = false;
+      Broken(n, synced.status());
+      return;
+    }
+  }
   const raft::NodeId id = n.id();
   const uint64_t incarnation = n.incarnation();
   queue_.After(Between(prng_, options_.disk_latency_us_min, options_.disk_latency_us_max),
@@ -284,7 +299,9 @@ void Simulator::Pump(SimNode& n) {
                  if (n == nullptr || !n->up() || n->incarnation() != incarnation) return;
                  n->persist_scheduled = false;
                  current_node_ = id;
-                 if (absl::Status status = n->driver().CompletePersist(); !status.ok()) {
+                 const absl::Status status =
+                     n->split_sync ? n->driver().CompleteDurable() : n->driver().CompletePersist();
+                 if (!status.ok()) {
                    Broken(*n, status);
                    return;
                  }
