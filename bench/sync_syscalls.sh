@@ -7,24 +7,12 @@
 
 set -u
 cd "$(dirname "$0")/.."
-bin=${RAFTMQ_BIN:-build/release}
-d=$(mktemp -d /tmp/raftmq_cs.XXXXXX)
-peers="1@127.0.0.1:29971,2@127.0.0.1:29972,3@127.0.0.1:29973"
-servers="127.0.0.1:29971,127.0.0.1:29972,127.0.0.1:29973"
-pids=()
-for i in 1 2 3; do
-  "$bin/broker/mqbroker" --id "$i" --data "$d/b$i" --peers "$peers" "$@" >"$d/b$i.log" 2>&1 &
-  pids+=($!)
-done
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$d"' EXIT
-for _ in $(seq 1 100); do
-  status=$("$bin/tools/mqadmin/mqadmin" clusterList --servers "$servers" --deadline-ms 1000 --json 2>/dev/null)
-  if grep -q '"leader_broker_id":[1-9]' <<<"$status" && ! grep -q '"leader_broker_id":0[,}]' <<<"$status"; then break; fi
-  sleep 0.2
-done
+source bench/ab_cluster.sh
+ab_cluster_start "$@" || exit 1
+d=$ab_dir
 N=${N:-3000}
 "$bin/tools/mqbench/mqbench" produce --topic s --queues ${QUEUES:-1} --sync --count 200 --size 1024 --servers "$servers" >/dev/null 2>&1
-perf stat -x, -e context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_fdatasync,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_pwrite64 -p "$(IFS=,; echo "${pids[*]}")" -o $d/perf.txt -- \
+perf stat -x, -e context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_fdatasync,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_pwrite64 -p "$(IFS=,; echo "${broker_pids[*]}")" -o $d/perf.txt -- \
   "$bin/tools/mqbench/mqbench" produce --topic s --queues ${QUEUES:-1} --sync --count $N --size 1024 --servers "$servers" --json > $d/r.json 2>/dev/null
 python3 - "$d" "$N" <<'PY'
 import json,sys

@@ -1,5 +1,6 @@
 #include "raft/durable/driver.h"
 
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -143,15 +144,23 @@ void Driver::ReportUnreachable(NodeId peer) {
 // ---------------------------------------------------------------------------------------------
 // The loop
 
-absl::Status Driver::ProcessReady() {
+absl::Status Driver::RunExclusive(const char* reentered_message,
+                                  const std::function<absl::Status()>& work) {
   MQ_RETURN_IF_ERROR(Usable());
-  MQ_CHECK_MSG(!busy_, "raft driver: ProcessReady called from inside a Ready cycle");
+  MQ_CHECK_MSG(!busy_, reentered_message);
   busy_ = true;
-  absl::Status status;
-  while (status.ok() && node_->HasReady()) status = RunCycle();
-  if (status.ok()) status = MaybeSnapshot();
+  absl::Status status = work();
   busy_ = false;
   return Fail(std::move(status));
+}
+
+absl::Status Driver::ProcessReady() {
+  return RunExclusive("raft driver: ProcessReady called from inside a Ready cycle", [this] {
+    absl::Status status;
+    while (status.ok() && node_->HasReady()) status = RunCycle();
+    if (status.ok()) status = MaybeSnapshot();
+    return status;
+  });
 }
 
 absl::Status Driver::RunCycle() {
@@ -242,12 +251,8 @@ absl::Status Driver::Apply(Ready& rd) {
 }
 
 absl::Status Driver::CompletePersist() {
-  MQ_RETURN_IF_ERROR(Usable());
-  MQ_CHECK_MSG(!busy_, "raft driver: CompletePersist called from inside a Ready cycle");
-  busy_ = true;
-  absl::Status status = CompletePersistLocked();
-  busy_ = false;
-  return Fail(std::move(status));
+  return RunExclusive("raft driver: CompletePersist called from inside a Ready cycle",
+                      [this] { return CompletePersistLocked(); });
 }
 
 absl::Status Driver::CompletePersistLocked() {
@@ -264,12 +269,8 @@ absl::Status Driver::CompletePersistLocked() {
 }
 
 absl::Status Driver::CompleteDurable() {
-  MQ_RETURN_IF_ERROR(Usable());
-  MQ_CHECK_MSG(!busy_, "raft driver: CompleteDurable called from inside a Ready cycle");
-  busy_ = true;
-  absl::Status status = CompleteDurableLocked();
-  busy_ = false;
-  return Fail(std::move(status));
+  return RunExclusive("raft driver: CompleteDurable called from inside a Ready cycle",
+                      [this] { return CompleteDurableLocked(); });
 }
 
 absl::Status Driver::CompleteDurableLocked() {
@@ -358,13 +359,10 @@ absl::Status Driver::SnapshotAt(uint64_t index) {
 }
 
 absl::Status Driver::TakeSnapshot() {
-  MQ_RETURN_IF_ERROR(Usable());
-  MQ_CHECK_MSG(!busy_, "raft driver: TakeSnapshot called from inside a Ready cycle");
-  if (applied_ <= log_->snapshot_index()) return absl::OkStatus();
-  busy_ = true;
-  absl::Status status = SnapshotAt(applied_);
-  busy_ = false;
-  return Fail(std::move(status));
+  return RunExclusive("raft driver: TakeSnapshot called from inside a Ready cycle", [this] {
+    if (applied_ <= log_->snapshot_index()) return absl::OkStatus();
+    return SnapshotAt(applied_);
+  });
 }
 
 absl::StatusOr<size_t> Driver::CompactTo(uint64_t index) {

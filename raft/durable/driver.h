@@ -101,6 +101,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -293,6 +294,10 @@ class Driver {
 
   absl::Status Usable() const;
   absl::Status Fail(absl::Status status);
+  // Usable() and not inside a Ready cycle (else MQ_CHECK with `reentered_message`), runs
+  // `work` as one, and breaks the driver on its error (Fail).
+  absl::Status RunExclusive(const char* reentered_message,
+                            const std::function<absl::Status()>& work);
   absl::Status RunCycle();
   absl::Status Write(Ready& rd);
   absl::Status Apply(Ready& rd);

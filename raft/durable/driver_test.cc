@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -32,6 +33,20 @@ NodeId OtherThan(NodeId a, NodeId b = kNoNode) {
     if (id != a && id != b) return id;
   }
   return kNoNode;
+}
+
+// With the third node cut off, the leader proposes "z" and one follower receives and writes it
+// (a persist job pending, nothing acknowledged yet); returns {leader, follower}.
+std::pair<NodeId, NodeId> OneFollowerWritesAnEntry(TestCluster& cluster) {
+  const NodeId leader = cluster.WaitForLeader();
+  cluster.ProposeAndCommit("warm-up");
+  const NodeId follower = OtherThan(leader);
+  cluster.Isolate(OtherThan(leader, follower), true);
+  EXPECT_TRUE(cluster.driver(leader).Propose(Payload(std::string_view("z"))).ok());
+  EXPECT_TRUE(cluster.driver(leader).ProcessReady().ok());
+  cluster.DeliverAll();
+  EXPECT_TRUE(cluster.driver(follower).ProcessReady().ok());
+  return {leader, follower};
 }
 
 bool SentFrom(const durable_test::Network& network, NodeId from, MessageType type) {
@@ -265,15 +280,8 @@ TEST(DriverDeferredTest, TheLeaderCommitsWhileItsOwnFsyncIsPendingButAppliesAfte
 
 TEST(DriverDeferredTest, AFollowerAcknowledgesOnlyAfterCompletePersist) {
   TestCluster cluster(3, Deferred);
-  const NodeId leader = cluster.WaitForLeader();
-  cluster.ProposeAndCommit("warm-up");
-  const NodeId follower = OtherThan(leader);
-  cluster.Isolate(OtherThan(leader, follower), true);
-
-  ASSERT_TRUE(cluster.driver(leader).Propose(Payload(std::string_view("z"))).ok());
-  ASSERT_TRUE(cluster.driver(leader).ProcessReady().ok());
-  cluster.DeliverAll();
-  ASSERT_TRUE(cluster.driver(follower).ProcessReady().ok());
+  const auto [leader, follower] = OneFollowerWritesAnEntry(cluster);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   EXPECT_EQ(cluster.driver(follower).persists_pending(), 1u);
   EXPECT_FALSE(SentFrom(cluster.network(), follower, MessageType::kAppendResponse));
   ASSERT_TRUE(cluster.driver(follower).CompletePersist().ok());
@@ -517,14 +525,8 @@ TEST(DriverSplitTest, TheHardStateIsWrittenBeforeAVoteGoesOut) {
 TEST(DriverSplitTest, ACrashBetweenTheSyncAndItsCompletionKeepsTheEntryButSentNoAck) {
   TestCluster cluster(3, Deferred);
   cluster.split_completion = true;
-  const NodeId leader = cluster.WaitForLeader();
-  cluster.ProposeAndCommit("warm-up");
-  const NodeId follower = OtherThan(leader);
-  cluster.Isolate(OtherThan(leader, follower), true);
-  ASSERT_TRUE(cluster.driver(leader).Propose(Payload(std::string_view("z"))).ok());
-  ASSERT_TRUE(cluster.driver(leader).ProcessReady().ok());
-  cluster.DeliverAll();
-  ASSERT_TRUE(cluster.driver(follower).ProcessReady().ok());
+  const auto [leader, follower] = OneFollowerWritesAnEntry(cluster);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_EQ(cluster.driver(follower).persists_pending(), 1u);
   ASSERT_TRUE(cluster.driver(follower).SyncLogOnly().ok());
   const uint64_t durable = cluster.driver(follower).log().durable_index();
