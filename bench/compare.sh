@@ -58,7 +58,7 @@ load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---- setup and build ----------------------------------------------------------------------
 if [ "$setup" = 1 ]; then bash tools/setup.sh --bench; fi
-targets=(mqbroker mqadmin mqbench)
+targets=(mqbroker mqadmin mqbench stall_meter)
 if [ -z "${RAFTMQ_BIN:-}" ]; then
   log "building the release preset (${targets[*]})"
   cmake --preset release >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
@@ -71,7 +71,7 @@ if [ -f "$bin/build.ninja" ]; then
   cmake --build "$bin" --target "${targets[@]}" -j "$JOBS" >>"$out/build.log" 2>&1 ||
     { tail -30 "$out/build.log" >&2; exit 1; }
 fi
-for f in broker/mqbroker tools/mqadmin/mqadmin tools/mqbench/mqbench; do
+for f in broker/mqbroker tools/mqadmin/mqadmin tools/mqbench/mqbench bench/stall_meter; do
   [ -x "$bin/$f" ] || { echo "compare.sh: missing $bin/$f" >&2; exit 1; }
 done
 mqbench=$bin/tools/mqbench/mqbench
@@ -99,6 +99,11 @@ fio --name=cmp --filename="$fiofile" --rw=write --bs=4k --size=80m --ioengine=sy
 rm -f "$fiofile"
 rec "disk" "fio 4 KiB write + fdatasync" IOPS \
   "$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["jobs"][0]["write"]["iops"]))' "$out/fio.json")"
+
+log "machine: does it freeze when busy? (bench/machine/cpu_cap.sh)"
+RAFTMQ_BIN=$bin TMPDIR=$data_dir bash bench/machine/cpu_cap.sh 2000 3 >"$out/cpu_cap.md"
+rec "machine" "stalled share, 2 CPU burners + fio 2000 fdatasync/s" "%" \
+  "$(awk -F'|' '$2 ~ /^ both/ {gsub(/[ %]/, "", $5); print $5}' "$out/cpu_cap.md")"
 
 # ---- our cluster ------------------------------------------------------------------------
 cluster_dir="$data_dir/raftmq_compare.$$"
@@ -166,7 +171,15 @@ for run in $(seq 1 "$RUNS"); do
 
   for spec in 1000:4000 5000:20000; do
     rate=${spec%%:*} n=${spec##*:}
+    # The machine's own stalls while it runs (stall_meter: a thread waking every 0.5 ms).
+    "$bin/bench/stall_meter" --seconds $((n / rate)) >"$out/stalls_e2e${rate}_r$run.json" &
+    meter=$!
     bench "e2e${rate}_r$run" e2e --topic "${t}_e2e$rate" --rate "$rate" --count "$n" --size 1024
+    wait "$meter"
+    rec "$g" "machine stalled during e2e @$rate" "%" \
+      "$(j "$out/stalls_e2e${rate}_r$run.json" "round(100 * r['stalled_share'], 1)")"
+    rec "$g" "longest machine stall during e2e @$rate" ms \
+      "$(j "$out/stalls_e2e${rate}_r$run.json" "r['longest_ms']")"
     f="$out/e2e${rate}_r$run.json"
     rec "$g" "e2e @$rate p50" us "$(j "$f" "r['e2e_us']['p50']")" "mqbench e2e --rate $rate, $n msgs, 1 consumer"
     rec "$g" "e2e @$rate p99" us "$(j "$f" "r['e2e_us']['p99']")"
@@ -281,6 +294,10 @@ for metric in ("broker RSS, largest broker, after the runs", "broker RSS peak (V
     print(f"| RaftMQ {metric} | MiB | {fmt(med(ours, O, metric, 'MiB'))} | | | | |")
 print(f"| disk: dd 1 GiB bs=1M conv=fdatasync | MB/s | {fmt(med(ours, 'disk', 'dd bs=1M count=1024 conv=fdatasync', 'MB/s'))} | | | | |")
 print(f"| disk: fio 4 KiB write + fdatasync | IOPS | {fmt(med(ours, 'disk', 'fio 4 KiB write + fdatasync', 'IOPS'))} | | | | |")
+for rate in (1000, 5000):
+    print(f"| machine stalled (stall_meter) during our e2e @{rate:,} | % of time | {fmt(med(ours, O, f'machine stalled during e2e @{rate}', '%'))} | | | | |")
+    print(f"| longest stall during our e2e @{rate:,} | ms | {fmt(med(ours, O, f'longest machine stall during e2e @{rate}', 'ms'))} | | | | |")
+print(f"| machine stalled, 2 CPU burners + fio 2,000 fdatasync/s, no RaftMQ | % of time | {fmt(med(ours, 'machine', 'stalled share, 2 CPU burners + fio 2000 fdatasync/s', '%'))} | | | | |")
 print()
 print("Ratios: throughput ours/peer (> 1 = we are faster), latency ours/peer (< 1 = we are faster).")
 print("RaftMQ acks after a majority of the 3 brokers fsynced (fdatasync) the entry. **nats-server 2.9 "
@@ -288,5 +305,9 @@ print("RaftMQ acks after a majority of the 3 brokers fsynced (fdatasync) the ent
       "calls during publishes), so its figures are those of a broker without per-message "
       "durability. The RabbitMQ quorum queue (one node, Ra WAL fdatasync'ed per batch) is the "
       "fsync-equal peer; it has no end-to-end scenario in ../shared/peers.")
+print()
+print("The machine, without RaftMQ (bench/machine/cpu_cap.sh: stall_meter under loads of its own):")
+print()
+print(open(os.path.join(os.path.dirname(machine), "cpu_cap.md")).read().strip())
 PY
 cat "$out/compare.md"

@@ -31,6 +31,7 @@ const std::vector<FlagSpec>& Specs() {
       {"window", FlagKind::kValue, "N", "messages in flight per producer (async; default 1000)"},
       {"linger-ms", FlagKind::kValue, "MS", "producer linger (default 0)"},
       {"batch-messages", FlagKind::kValue, "N", "producer batch_messages_max (default 4096)"},
+      {"warmup", FlagKind::kValue, "N", "per producer, sent one by one before the clock (100)"},
       {"fetch-messages", FlagKind::kValue, "N", "consumer fetch_messages_max (default 1000)"},
       {"group", FlagKind::kValue, "NAME", "consumer group (default: a fresh one per run)"},
       {"idle-timeout-ms", FlagKind::kValue, "MS", "consumers stop when idle this long (10000)"},
@@ -127,6 +128,8 @@ absl::StatusOr<BenchConfig> ParseBenchConfig(std::span<const std::string> args) 
   MQ_ASSIGN_OR_RETURN(config.batch_messages_max,
                       flags.GetUint32("batch-messages", config.batch_messages_max));
   MQ_RETURN_IF_ERROR(Positive("batch-messages", config.batch_messages_max));
+  MQ_ASSIGN_OR_RETURN(config.warmup_messages,
+                      flags.GetUint32("warmup", config.warmup_messages));
   MQ_ASSIGN_OR_RETURN(config.fetch_messages_max,
                       flags.GetUint32("fetch-messages", config.fetch_messages_max));
   MQ_RETURN_IF_ERROR(Positive("fetch-messages", config.fetch_messages_max));

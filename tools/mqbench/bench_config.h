@@ -35,6 +35,10 @@ struct BenchConfig {
   uint32_t window = 1;  // messages in flight per producer; 1 = --sync (Send, wait each ack)
   uint32_t linger_ms = 0;
   uint32_t batch_messages_max = 4096;
+  // Messages each producer sends with Send (one at a time, round-robin over the queues) before
+  // the clock starts: connecting, the producer id, the routes and each queue's first write are
+  // then not part of the measured run (like the peers' benchmarks, which warm up too).
+  uint32_t warmup_messages = 100;
   uint32_t fetch_messages_max = 1000;
   std::string group{};               // "" = a fresh "mqbench-<pid>-<ms>" group
   uint64_t idle_timeout_ms = 10000;  // consumers: give up when nothing arrives this long

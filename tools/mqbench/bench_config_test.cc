@@ -16,6 +16,7 @@ TEST(BenchConfigTest, ProduceDefaultsAndFlags) {
   EXPECT_EQ(c->mode, BenchMode::kProduce);
   EXPECT_EQ(c->count, 20000u);
   EXPECT_EQ(c->window, 1000u);
+  EXPECT_EQ(c->warmup_messages, 100u);
   EXPECT_FALSE(c->sync());
   EXPECT_EQ(c->message_bytes, 1024u);
   EXPECT_EQ(c->topic, "mqbench");
@@ -26,7 +27,8 @@ TEST(BenchConfigTest, ProduceDefaultsAndFlags) {
   c = Parse({"produce",     "--servers",   "h:1",  "--topic",          "t",      "--queues",
              "6",           "--producers", "4",    "--size",           "100",    "--duration",
              "5",           "--rate",      "5000", "--sync",           "--json", "--no-progress",
-             "--no-create", "--linger-ms", "2",    "--batch-messages", "64"});
+             "--no-create", "--linger-ms", "2",    "--batch-messages", "64",
+             "--warmup",    "0"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->servers, "h:1");
   EXPECT_EQ(c->topic, "t");
@@ -41,6 +43,7 @@ TEST(BenchConfigTest, ProduceDefaultsAndFlags) {
   EXPECT_FALSE(c->create_topic);
   EXPECT_EQ(c->linger_ms, 2u);
   EXPECT_EQ(c->batch_messages_max, 64u);
+  EXPECT_EQ(c->warmup_messages, 0u);
 }
 
 TEST(BenchConfigTest, ConsumeNeedsNoCount) {

@@ -120,18 +120,32 @@ void OnAck(ProducerState* state, Clock::time_point sent_at,
   }
 }
 
-void ProducerLoop(Shared& s, ProducerState& state, uint64_t share) {
-  const BenchConfig& c = *s.config;
+// A producer that has sent `config.warmup_messages` one by one (round-robin: every queue gets
+// its first write), stamped with a run id no consumer of this run counts.
+absl::StatusOr<std::unique_ptr<client::Producer>> WarmProducer(const BenchConfig& c,
+                                                               uint64_t warmup_run_id) {
   client::ProducerOptions options;
   options.client = ClientOptionsOf(c);
   options.linger_ms = c.linger_ms;
   options.batch_messages_max = c.batch_messages_max;
   options.queue_selection = client::QueueSelection::kRoundRobin;
-  auto producer = client::Producer::Create(options);
-  if (!producer.ok()) {
-    s.Error(producer.status());
-    return;
+  MQ_ASSIGN_OR_RETURN(std::unique_ptr<client::Producer> producer,
+                      client::Producer::Create(options));
+  for (uint32_t i = 0; i < c.warmup_messages; ++i) {
+    client::Message message;
+    message.body = MakeBody(c.message_bytes);
+    WriteStamp(message.body, Stamp{warmup_run_id, WallMicros()});
+    auto sent = producer->Send(c.topic, std::move(message));
+    if (!sent.ok()) {
+      return absl::Status(sent.status().code(),
+                          absl::StrCat("warm-up send: ", sent.status().message()));
+    }
   }
+  return producer;
+}
+
+void ProducerLoop(Shared& s, ProducerState& state, client::Producer& producer, uint64_t share) {
+  const BenchConfig& c = *s.config;
   const std::string body = MakeBody(c.message_bytes);
   const bool paced = c.rate > 0;
   const auto period = paced ? std::chrono::nanoseconds(static_cast<int64_t>(
@@ -153,17 +167,17 @@ void ProducerLoop(Shared& s, ProducerState& state, uint64_t share) {
     s.in_flight.fetch_add(1, std::memory_order_relaxed);
     const Clock::time_point sent_at = Clock::now();
     if (c.sync()) {
-      OnAck(&state, sent_at, (*producer)->Send(c.topic, std::move(message)));
+      OnAck(&state, sent_at, producer.Send(c.topic, std::move(message)));
     } else {
       ProducerState* st = &state;
-      (*producer)->SendAsync(c.topic, std::move(message),
+      producer.SendAsync(c.topic, std::move(message),
                              [st, sent_at](absl::StatusOr<client::SendResult> result) {
                                OnAck(st, sent_at, result);
                                st->window->release();
                              });
     }
   }
-  (*producer)->Close();  // flushes: every callback has run when it returns
+  producer.Close();  // flushes: every callback has run when it returns
 }
 
 // ---- consumers -----------------------------------------------------------------------------
@@ -314,6 +328,17 @@ absl::StatusOr<BenchResult> RunBench(const BenchConfig& config) {
     s.receive_target = target;
   }
 
+  // Producers connect and warm up before any consumer subscribes (e2e consumers start at the
+  // latest offsets, so they never see the warm-up) and before the clock starts.
+  std::vector<std::unique_ptr<client::Producer>> producers;
+  if (producing) {
+    for (uint32_t i = 0; i < config.producers; ++i) {
+      MQ_ASSIGN_OR_RETURN(std::unique_ptr<client::Producer> producer,
+                          WarmProducer(config, ~s.run_id));
+      producers.push_back(std::move(producer));
+    }
+  }
+
   std::vector<std::unique_ptr<ConsumerState>> consumer_states;
   std::vector<std::thread> consumer_threads;
   s.start = Clock::now();
@@ -357,6 +382,7 @@ absl::StatusOr<BenchResult> RunBench(const BenchConfig& config) {
       state->shared = &s;
       state->window = std::make_unique<std::counting_semaphore<>>(config.window);
       producer_threads.emplace_back(ProducerLoop, std::ref(s), std::ref(*state),
+                                    std::ref(*producers[i]),
                                     ShareOf(config.count, config.producers, i));
       producer_states.push_back(std::move(state));
     }
