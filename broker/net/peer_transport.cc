@@ -305,16 +305,18 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
         writing_snapshots_.push_back(gm.group_id);
       }
     }
-    write_payload_ = raft::wire::EncodePeerBatch(batch);
+    write_payload_ = raft::wire::EncodePeerBatchBuffer(batch);
+    const std::string_view payload(reinterpret_cast<const char*>(write_payload_.data()),
+                                   write_payload_.size());
     write_header_ = protocol::EncodeFrameHeader({.flags = 0,
                                                  .api_key = protocol::ApiKey::kRaftPeerBatch,
                                                  .api_version = 0,
                                                  .request_id = ++batch_seq_},
-                                                write_payload_);
+                                                payload);
     writing_ = true;
     writing_count_ = batch.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(write_header_),
-                                              asio::buffer(write_payload_)};
+                                              asio::buffer(payload.data(), payload.size())};
     asio::async_write(socket_, buffers,
                       [self = shared_from_this(), gen = gen_](const std::error_code& ec, size_t) {
                         self->OnWrite(gen, ec);
@@ -323,7 +325,7 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
 
   void OnWrite(uint64_t gen, const std::error_code& ec) {
     writing_ = false;
-    write_payload_.clear();
+    write_payload_ = flatbuffers::DetachedBuffer();
     if (gen != gen_) {
       // The connection broke meanwhile: Disconnect already reported the snapshots.
       messages_dropped_.fetch_add(writing_count_, std::memory_order_relaxed);
@@ -365,7 +367,7 @@ class PeerTransport::Peer : public std::enable_shared_from_this<Peer> {
   size_t writing_count_ = 0;
   std::vector<uint64_t> writing_snapshots_;  // groups of the kSnapshot messages on the wire
   std::array<char, protocol::kFrameHeaderBytes> write_header_{};
-  std::string write_payload_;
+  flatbuffers::DetachedBuffer write_payload_;  // the batch on the wire, until OnWrite
   uint64_t batch_seq_ = 0;
   State state_ = State::kIdle;
 

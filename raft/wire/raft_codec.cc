@@ -296,7 +296,7 @@ uint32_t ClampToUint32(uint64_t value) {
 
 }  // namespace
 
-std::string EncodePeerBatch(const std::vector<GroupMessage>& messages) {
+flatbuffers::DetachedBuffer EncodePeerBatchBuffer(const std::vector<GroupMessage>& messages) {
   const size_t estimate = EstimateBytes(messages);
   // The core's byte limits keep real batches far below this; a bigger one is a caller bug.
   MQ_CHECK_MSG(estimate < FLATBUFFERS_MAX_BUFFER_SIZE, "peer batch over 2 GiB");
@@ -310,7 +310,12 @@ std::string EncodePeerBatch(const std::vector<GroupMessage>& messages) {
   }
   const auto vector = fbb.CreateVector(group_offsets);
   fb::FinishPeerBatchBuffer(fbb, fb::CreatePeerBatch(fbb, vector));
-  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  return fbb.Release();
+}
+
+std::string EncodePeerBatch(const std::vector<GroupMessage>& messages) {
+  const flatbuffers::DetachedBuffer buffer = EncodePeerBatchBuffer(messages);
+  return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());
 }
 
 absl::Status ValidateWireMessage(const Message& m, const DecodeLimits& limits) {

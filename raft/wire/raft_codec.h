@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "flatbuffers/detached_buffer.h"
 #include "raft/types.h"
 
 namespace mq::raft::wire {
@@ -55,10 +56,13 @@ struct DecodeLimits {
   uint64_t table_depth_max = 16;
 };
 
-// Encodes `messages` as one PeerBatch. Entry and snapshot payloads are copied straight from
-// their Payload into the buffer. The encoder does not validate: it writes what it is given, and
-// the receiver's decoder judges it. Local messages (raft::IsLocalMessage) have no wire form:
-// passing one is a programmer error and aborts.
+// Encodes `messages` as one PeerBatch, in the builder's own buffer (what goes on the wire, with
+// no further copy). Entry and snapshot payloads are copied straight from their Payload into the
+// buffer. The encoder does not validate: it writes what it is given, and the receiver's decoder
+// judges it. Local messages (raft::IsLocalMessage) have no wire form: passing one is a
+// programmer error and aborts.
+flatbuffers::DetachedBuffer EncodePeerBatchBuffer(const std::vector<GroupMessage>& messages);
+// The same bytes as a string (one more copy), for tests and tools.
 std::string EncodePeerBatch(const std::vector<GroupMessage>& messages);
 
 // Decodes a PeerBatch, in order. Each entry's and snapshot's data is copied once, into its

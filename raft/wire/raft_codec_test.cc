@@ -106,6 +106,16 @@ TEST(RaftCodecTest, RoundTripsEveryWireMessageTypeWithEveryField) {
   EXPECT_EQ(snap.snapshot.data, std::string_view("application state"));
 }
 
+TEST(RaftCodecTest, BufferEncodingIsTheWireBytesAndDecodes) {
+  const std::vector<GroupMessage> batch = SampleBatch();
+  const flatbuffers::DetachedBuffer buffer = EncodePeerBatchBuffer(batch);
+  const std::string_view bytes(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+  EXPECT_EQ(bytes, EncodePeerBatch(batch));
+  auto decoded = DecodePeerBatch(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(SameBatch(batch, *decoded));
+}
+
 TEST(RaftCodecTest, RoundTripsEachTypeAlone) {
   for (const GroupMessage& gm : SampleBatch()) {
     auto decoded = RoundTrip({gm});
