@@ -483,6 +483,53 @@ TEST_F(ServerTest, APeerSessionHandsBatchesToTheInbox) {
   EXPECT_EQ(log.batches[1].second[0].group_id, 9u);
 }
 
+TEST_F(ServerTest, BatchesLargerThanTheReadBufferArriveWhole) {
+  // Frames far larger than the session's 64 KiB read buffer, each taking several reads, and a
+  // small batch behind them in the same bytes.
+  InboxLog log;
+  StartServer(nullptr, {}, log.Inbox());
+  FrameClient peer;
+  Connect(peer);
+  ASSERT_TRUE(peer.Send(1, PeerHello(3, "test-cluster")).ok());
+  ASSERT_TRUE(peer.ReadResponse().ok());
+
+  auto append_of = [](uint64_t first_index, char fill) {
+    raft::Message m;
+    m.type = raft::MessageType::kAppend;
+    m.from = 3;
+    m.to = 7;
+    m.term = 2;
+    m.index = first_index - 1;
+    m.log_term = 2;
+    for (uint64_t i = 0; i < 3; ++i) {
+      raft::Entry e;
+      e.term = 2;
+      e.index = first_index + i;
+      e.data = raft::Payload(std::string(100 << 10, static_cast<char>(fill + i)));
+      m.entries.push_back(std::move(e));
+    }
+    return m;
+  };
+  std::string bytes = PeerBatchFrame({{.group_id = 1, .message = append_of(1, 'a')}});
+  bytes += PeerBatchFrame({{.group_id = 2, .message = append_of(10, 'k')}});
+  bytes += PeerBatchFrame({{.group_id = 3, .message = Heartbeat(3, 7, 2)}});
+  ASSERT_TRUE(peer.Write(bytes).ok());
+  ASSERT_TRUE(WaitFor([&] { return log.count() == 3; }));
+  std::lock_guard<std::mutex> lock(log.mu);
+  for (size_t b = 0; b < 2; ++b) {
+    ASSERT_EQ(log.batches[b].second.size(), 1u);
+    const raft::Message& m = log.batches[b].second[0].message;
+    EXPECT_EQ(log.batches[b].second[0].group_id, b + 1);
+    ASSERT_EQ(m.entries.size(), 3u);
+    const char fill = b == 0 ? 'a' : 'k';
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(m.entries[i].data, std::string(100 << 10, static_cast<char>(fill + i)))
+          << "batch " << b << " entry " << i;
+    }
+  }
+  EXPECT_EQ(log.batches[2].second[0].message.type, raft::MessageType::kHeartbeat);
+}
+
 TEST_F(ServerTest, APeerOfAnotherClusterIsRefused) {
   InboxLog log;
   StartServer(nullptr, {}, log.Inbox());
