@@ -117,11 +117,12 @@ int main(int argc, char** argv) {
     longest_ms = std::max(longest_ms, s.length_ms);
     ++phase_tenths[static_cast<int>(std::fmod(s.start_ms, 100.0) / 10.0) % 10];
   }
-  std::printf("{\"seconds\":%.1f,\"period_us\":%d,\"spin_threads\":%d,\"stall_ms\":%.1f,"
-              "\"stalls\":%zu,\"stalled_ms\":%.1f,\"stalled_share\":%.4f,\"longest_ms\":%.2f,"
-              "\"mean_late_us\":%.1f,\"phase_tenths\":[",
-              o.seconds, o.period_us, o.spin_threads, o.stall_ms, stalls.size(), stalled_ms,
-              stalled_ms / (o.seconds * 1000), longest_ms, 1000 * late_total_ms / wakeups);
+  std::printf(
+      "{\"seconds\":%.1f,\"period_us\":%d,\"spin_threads\":%d,\"stall_ms\":%.1f,"
+      "\"stalls\":%zu,\"stalled_ms\":%.1f,\"stalled_share\":%.4f,\"longest_ms\":%.2f,"
+      "\"mean_late_us\":%.1f,\"phase_tenths\":[",
+      o.seconds, o.period_us, o.spin_threads, o.stall_ms, stalls.size(), stalled_ms,
+      stalled_ms / (o.seconds * 1000), longest_ms, 1000 * late_total_ms / wakeups);
   for (int i = 0; i < 10; ++i) std::printf("%s%d", i ? "," : "", phase_tenths[i]);
   std::printf("]}\n");
   return 0;

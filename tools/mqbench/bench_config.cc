@@ -128,8 +128,7 @@ absl::StatusOr<BenchConfig> ParseBenchConfig(std::span<const std::string> args) 
   MQ_ASSIGN_OR_RETURN(config.batch_messages_max,
                       flags.GetUint32("batch-messages", config.batch_messages_max));
   MQ_RETURN_IF_ERROR(Positive("batch-messages", config.batch_messages_max));
-  MQ_ASSIGN_OR_RETURN(config.warmup_messages,
-                      flags.GetUint32("warmup", config.warmup_messages));
+  MQ_ASSIGN_OR_RETURN(config.warmup_messages, flags.GetUint32("warmup", config.warmup_messages));
   MQ_ASSIGN_OR_RETURN(config.fetch_messages_max,
                       flags.GetUint32("fetch-messages", config.fetch_messages_max));
   MQ_RETURN_IF_ERROR(Positive("fetch-messages", config.fetch_messages_max));

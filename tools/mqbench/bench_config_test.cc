@@ -24,11 +24,13 @@ TEST(BenchConfigTest, ProduceDefaultsAndFlags) {
   EXPECT_TRUE(c->progress);
   EXPECT_FALSE(c->json);
 
-  c = Parse({"produce",     "--servers",   "h:1",  "--topic",          "t",      "--queues",
-             "6",           "--producers", "4",    "--size",           "100",    "--duration",
-             "5",           "--rate",      "5000", "--sync",           "--json", "--no-progress",
-             "--no-create", "--linger-ms", "2",    "--batch-messages", "64",
-             "--warmup",    "0"});
+  c = Parse({"produce", "--servers",        "h:1",         "--topic",
+             "t",       "--queues",         "6",           "--producers",
+             "4",       "--size",           "100",         "--duration",
+             "5",       "--rate",           "5000",        "--sync",
+             "--json",  "--no-progress",    "--no-create", "--linger-ms",
+             "2",       "--batch-messages", "64",          "--warmup",
+             "0"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->servers, "h:1");
   EXPECT_EQ(c->topic, "t");

@@ -171,10 +171,10 @@ void ProducerLoop(Shared& s, ProducerState& state, client::Producer& producer, u
     } else {
       ProducerState* st = &state;
       producer.SendAsync(c.topic, std::move(message),
-                             [st, sent_at](absl::StatusOr<client::SendResult> result) {
-                               OnAck(st, sent_at, result);
-                               st->window->release();
-                             });
+                         [st, sent_at](absl::StatusOr<client::SendResult> result) {
+                           OnAck(st, sent_at, result);
+                           st->window->release();
+                         });
     }
   }
   producer.Close();  // flushes: every callback has run when it returns
