@@ -45,28 +45,42 @@ bool ParseNumber(const char* text, double min, double max, double* out) {
   return true;
 }
 
+// Fills `o` from the command line; on a bad one, names the flag and returns false.
 bool Parse(int argc, char** argv, Options* o) {
+  struct Numeric {
+    const char* flag;
+    double min, max;
+    double* out;
+  };
+  double seconds = o->seconds, period_us = o->period_us, spin = o->spin_threads;
+  const Numeric numerics[] = {{"--seconds", 0.1, 3600, &seconds},
+                              {"--period-us", 50, 100000, &period_us},
+                              {"--spin", 0, 64, &spin},
+                              {"--stall-ms", 0.1, 10000, &o->stall_ms}};
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       Usage(stdout);
       std::exit(0);
     }
-    double v = 0;
-    if (i + 1 >= argc) return false;
-    const char* value = argv[++i];
-    if (flag == "--seconds" && ParseNumber(value, 0.1, 3600, &v)) {
-      o->seconds = v;
-    } else if (flag == "--period-us" && ParseNumber(value, 50, 100000, &v)) {
-      o->period_us = static_cast<int>(v);
-    } else if (flag == "--spin" && ParseNumber(value, 0, 64, &v)) {
-      o->spin_threads = static_cast<int>(v);
-    } else if (flag == "--stall-ms" && ParseNumber(value, 0.1, 10000, &v)) {
-      o->stall_ms = v;
-    } else {
+    const Numeric* known = nullptr;
+    for (const Numeric& n : numerics) {
+      if (flag == n.flag) known = &n;
+    }
+    if (known == nullptr) {
+      std::fprintf(stderr, "stall_meter: unknown flag %s\n", flag.c_str());
       return false;
     }
+    if (i + 1 >= argc || !ParseNumber(argv[i + 1], known->min, known->max, known->out)) {
+      std::fprintf(stderr, "stall_meter: %s needs a number from %g to %g\n", known->flag,
+                   known->min, known->max);
+      return false;
+    }
+    ++i;
   }
+  o->seconds = seconds;
+  o->period_us = static_cast<int>(period_us);
+  o->spin_threads = static_cast<int>(spin);
   return true;
 }
 

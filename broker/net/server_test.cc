@@ -446,6 +446,14 @@ protocol::HelloRequest PeerHello(uint64_t broker_id, std::string cluster_id) {
   return hello;
 }
 
+// Says Hello on a connected `peer` as broker 3 of the test cluster; the server accepts it.
+void HelloAsPeer(FrameClient& peer) {
+  ASSERT_TRUE(peer.Send(1, PeerHello(3, "test-cluster")).ok());
+  auto hello = peer.ReadResponse();
+  ASSERT_TRUE(hello.ok()) << hello.status();
+  ASSERT_TRUE(std::get<protocol::HelloResponse>(*hello).header.ok());
+}
+
 std::string PeerBatchFrame(const std::vector<raft::wire::GroupMessage>& messages) {
   return protocol::EncodeFrame({.api_key = ApiKey::kRaftPeerBatch, .request_id = 1},
                                raft::wire::EncodePeerBatch(messages));
@@ -490,8 +498,7 @@ TEST_F(ServerTest, BatchesLargerThanTheReadBufferArriveWhole) {
   StartServer(nullptr, {}, log.Inbox());
   FrameClient peer;
   Connect(peer);
-  ASSERT_TRUE(peer.Send(1, PeerHello(3, "test-cluster")).ok());
-  ASSERT_TRUE(peer.ReadResponse().ok());
+  HelloAsPeer(peer);
 
   auto append_of = [](uint64_t first_index, char fill) {
     raft::Message m;
@@ -552,8 +559,7 @@ TEST_F(ServerTest, APeerSessionClosesOnAClientApiFrame) {
   StartServer(&handler, {}, log.Inbox());
   FrameClient peer;
   Connect(peer);
-  ASSERT_TRUE(peer.Send(1, PeerHello(3, "test-cluster")).ok());
-  ASSERT_TRUE(peer.ReadResponse().ok());
+  HelloAsPeer(peer);
   ASSERT_TRUE(peer.Send(2, MetadataFor(1)).ok());
   EXPECT_TRUE(peer.WaitClosed());
   ExpectServing();

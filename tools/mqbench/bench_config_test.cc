@@ -94,6 +94,8 @@ TEST(BenchConfigTest, UsageErrors) {
       {"consume", "--idle-timeout-ms", "0"},
       {"consume", "--deadline-ms", "0"},
       {"produce", "--count", "1", "--batch-messages", "0"},
+      {"produce", "--count", "1", "--warmup", "-1"},
+      {"produce", "--count", "1", "--warmup", "lots"},
       {"produce", "--duration", "99999999999"},
   };
   for (const auto& args : bad) {
