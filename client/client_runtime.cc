@@ -363,11 +363,17 @@ void ClientRuntime::Finish(std::shared_ptr<CallState> state, absl::Status status
   if (finish) finish(std::move(status));
 }
 
-void ClientRuntime::ResolveTopic(std::string topic, Clock::time_point deadline,
-                                 std::function<void(absl::StatusOr<protocol::TopicInfo>)> done) {
+const protocol::TopicInfo* ClientRuntime::FreshTopic(std::string_view topic) const {
   MQ_CHECK(InIoThread());
-  if (!routes_.TopicStale(topic, NowMs(), options_.metadata_max_age_ms)) {
-    done(*routes_.Topic(topic));
+  if (routes_.TopicStale(topic, NowMs(), options_.metadata_max_age_ms)) return nullptr;
+  return routes_.Topic(topic);
+}
+
+void ClientRuntime::ResolveTopic(
+    std::string topic, Clock::time_point deadline,
+    std::function<void(absl::StatusOr<const protocol::TopicInfo*>)> done) {
+  if (const protocol::TopicInfo* info = FreshTopic(topic)) {
+    done(info);
     return;
   }
   RefreshMetadata(topic, deadline, [this, topic, done = std::move(done)](absl::Status status) {
@@ -382,7 +388,7 @@ void ClientRuntime::ResolveTopic(std::string topic, Clock::time_point deadline,
                            protocol::ErrorCode::kUnknownTopic));
       return;
     }
-    done(*info);
+    done(info);
   });
 }
 

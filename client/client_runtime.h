@@ -110,7 +110,8 @@ class ClientRuntime : public std::enable_shared_from_this<ClientRuntime> {
     state->target = std::move(target);
     state->api_key = protocol::ApiTraits<Req>::kApiKey;
     state->name = protocol::ApiTraits<Req>::kName;
-    state->payload = protocol::Encode(request);
+    state->payload =
+        std::make_shared<const flatbuffers::DetachedBuffer>(protocol::EncodeBuffer(request));
     state->policy = std::move(policy);
     if (state->policy.deadline == Clock::time_point{}) state->policy.deadline = DefaultDeadline();
     state->decode =
@@ -145,9 +146,14 @@ class ClientRuntime : public std::enable_shared_from_this<ClientRuntime> {
   }
 
   // The route of a topic (io thread): from the cache, or after a metadata refresh if unknown or
-  // stale. NOT_FOUND (rejected) for a topic the cluster does not have.
+  // stale. NOT_FOUND (rejected) for a topic the cluster does not have. The route is the cache's:
+  // valid during `done` only.
   void ResolveTopic(std::string topic, Clock::time_point deadline,
-                    std::function<void(absl::StatusOr<protocol::TopicInfo>)> done);
+                    std::function<void(absl::StatusOr<const protocol::TopicInfo*>)> done);
+  // The cached route of a topic if it is known and fresh, else null (io thread; valid until the
+  // route cache next changes). The producer routes each message through this first: no callback
+  // to build while the cache answers.
+  const protocol::TopicInfo* FreshTopic(std::string_view topic) const;
   // io thread only.
   RouteCache& routes() { return routes_; }
 
@@ -156,7 +162,7 @@ class ClientRuntime : public std::enable_shared_from_this<ClientRuntime> {
     Target target;
     protocol::ApiKey api_key = protocol::ApiKey::kNone;
     const char* name = "";
-    std::string payload;
+    RequestPayload payload;
     CallPolicy policy;
     std::function<absl::StatusOr<protocol::ResponseHeader>(const protocol::Frame&)> decode;
     std::function<void(absl::Status)> finish;

@@ -88,7 +88,8 @@ void Connection::SendHello() {
   auto self = shared_from_this();
   hello_request_id_ = next_request_id_;
   Enqueue(
-      protocol::ApiKey::kHello, protocol::Encode(hello_), 0,
+      protocol::ApiKey::kHello,
+      std::make_shared<const flatbuffers::DetachedBuffer>(protocol::EncodeBuffer(hello_)), 0,
       [self](absl::StatusOr<protocol::Frame> frame) {
         if (!frame.ok()) return;  // Close already runs
         absl::StatusOr<protocol::HelloResponse> hello =
@@ -115,7 +116,7 @@ void Connection::SendHello() {
       /*front=*/true);
 }
 
-void Connection::Send(protocol::ApiKey api_key, std::string payload, uint32_t timeout_ms,
+void Connection::Send(protocol::ApiKey api_key, RequestPayload payload, uint32_t timeout_ms,
                       Handler handler) {
   if (failed_) {
     // Never inline: the caller may be inside a handler of this connection.
@@ -129,12 +130,13 @@ void Connection::Send(protocol::ApiKey api_key, std::string payload, uint32_t ti
   MaybeWrite();
 }
 
-void Connection::Enqueue(protocol::ApiKey api_key, std::string payload, uint32_t timeout_ms,
+void Connection::Enqueue(protocol::ApiKey api_key, RequestPayload payload, uint32_t timeout_ms,
                          Handler handler, bool front) {
   uint64_t id = next_request_id_++;
+  const std::string_view bytes(reinterpret_cast<const char*>(payload->data()), payload->size());
   Outgoing out{.request_id = id,
                .header = protocol::EncodeFrameHeader(
-                   {.flags = 0, .api_key = api_key, .api_version = 0, .request_id = id}, payload),
+                   {.flags = 0, .api_key = api_key, .api_version = 0, .request_id = id}, bytes),
                .payload = std::move(payload)};
   Pending pending{.handler = std::move(handler), .written = false, .timer = nullptr};
   if (timeout_ms > 0) {
@@ -163,13 +165,13 @@ void Connection::MaybeWrite() {
   while (!queue_.empty() && (ready_ || in_write_.empty()) && bytes < (1u << 20)) {
     in_write_.push_back(std::move(queue_.front()));
     queue_.pop_front();
-    bytes += protocol::kFrameHeaderBytes + in_write_.back().payload.size();
+    bytes += protocol::kFrameHeaderBytes + in_write_.back().payload->size();
   }
   for (Outgoing& out : in_write_) {
     auto it = pending_.find(out.request_id);
     if (it != pending_.end()) it->second.written = true;
     buffers.push_back(asio::buffer(out.header));
-    buffers.push_back(asio::buffer(out.payload));
+    buffers.push_back(asio::buffer(out.payload->data(), out.payload->size()));
   }
   writing_ = true;
   auto self = shared_from_this();

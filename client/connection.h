@@ -31,8 +31,13 @@
 #include "client/protocol/api_key.h"
 #include "client/protocol/frame.h"
 #include "client/protocol/messages.h"
+#include "flatbuffers/detached_buffer.h"
 
 namespace mq::client {
+
+// A request's encoded payload, shared by every attempt of a call and the write in flight: encoded
+// once, never copied.
+using RequestPayload = std::shared_ptr<const flatbuffers::DetachedBuffer>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -45,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Starts connecting. Call once, right after construction (needs shared_from_this).
   void Start();
   // Queues a request frame. `timeout_ms` counts from now (0 = none).
-  void Send(protocol::ApiKey api_key, std::string payload, uint32_t timeout_ms, Handler handler);
+  void Send(protocol::ApiKey api_key, RequestPayload payload, uint32_t timeout_ms, Handler handler);
   // Fails every pending request (see the failure rules) and closes the socket.
   void Close(const absl::Status& reason);
 
@@ -66,14 +71,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Outgoing {
     uint64_t request_id;
     std::array<char, protocol::kFrameHeaderBytes> header;
-    std::string payload;
+    RequestPayload payload;
   };
 
   void OnResolved(const asio::error_code& ec, asio::ip::tcp::resolver::results_type results);
   void OnConnected(const asio::error_code& ec);
   void SendHello();
-  void Enqueue(protocol::ApiKey api_key, std::string payload, uint32_t timeout_ms, Handler handler,
-               bool front);
+  void Enqueue(protocol::ApiKey api_key, RequestPayload payload, uint32_t timeout_ms,
+               Handler handler, bool front);
   void MaybeWrite();
   void OnWritten(const asio::error_code& ec);
   void ReadMore();

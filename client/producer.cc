@@ -62,9 +62,17 @@ class ProducerImpl : public std::enable_shared_from_this<ProducerImpl> {
     bool linger_armed = false;
   };
   using QueueKey = std::pair<std::string, uint32_t>;
+  // A message on its way from a sending thread to the io thread.
+  struct Submission {
+    std::string topic;
+    Pending pending;
+    std::optional<uint32_t> queue;
+  };
 
   // io thread.
-  void Route(std::string topic, Pending pending, std::optional<uint32_t> queue);
+  void DrainInbox();
+  void Route(Submission submission);
+  void Place(Submission submission, const protocol::TopicInfo& info);
   void Add(const QueueKey& key, Pending pending);
   void MaybeSend(const QueueKey& key, bool force);
   void SendBatch(const QueueKey& key);
@@ -73,14 +81,19 @@ class ProducerImpl : public std::enable_shared_from_this<ProducerImpl> {
                   absl::StatusOr<protocol::ProduceResponse> response);
   uint64_t EffectiveBatchBytesMax() const;
 
-  // Any thread: hands a result to the callback thread and releases the message's budget.
+  // Hands each message's result to its callback and releases the messages' budget: inline
+  // callbacks run here, the others on the callback thread, as one task for the lot (one hop and
+  // one wake per answered batch, not per message).
+  void Complete(std::vector<Pending> batch, std::vector<absl::StatusOr<SendResult>> results);
   void Complete(Pending pending, absl::StatusOr<SendResult> result);
+  void ReleaseBudget(uint64_t messages, uint64_t bytes);
 
   const ProducerOptions options_;
   std::shared_ptr<ClientRuntime> runtime_;
   TaskRunner callbacks_;
 
   // io thread only.
+  std::vector<Submission> draining_;
   std::map<QueueKey, QueueState> queues_;
   std::map<std::string, uint32_t, std::less<>> round_robin_;
   enum class PidState { kNone, kFetching, kReady } pid_state_ = PidState::kNone;
@@ -92,6 +105,9 @@ class ProducerImpl : public std::enable_shared_from_this<ProducerImpl> {
   uint64_t pending_bytes_ = 0;     // guarded by mu_
   uint64_t pending_messages_ = 0;  // guarded by mu_
   bool closed_ = false;            // guarded by mu_
+  // Sent messages the io thread has not taken yet, in send order; guarded by mu_. One drain is
+  // posted when the first arrives, so a burst of sends costs one wake of the io thread.
+  std::vector<Submission> inbox_;
 };
 
 void ProducerImpl::Send(std::string_view topic, Message message, SendCallback callback,
@@ -110,70 +126,87 @@ void ProducerImpl::Send(std::string_view topic, Message message, SendCallback ca
   uint64_t bytes = message.body.size() + message.tag.size() + 64;
   for (const std::string& key : message.keys) bytes += key.size() + 2;
   for (const auto& [name, value] : message.properties) bytes += name.size() + value.size() + 4;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    // Back-pressure: wait for room (one oversize message may go when nothing else is pending).
-    cv_.wait(lock, [&] {
-      return closed_ || pending_bytes_ == 0 || pending_bytes_ + bytes <= options_.pending_bytes_max;
-    });
-    if (closed_) {
-      lock.unlock();
-      callback(MakeClientError(absl::StatusCode::kFailedPrecondition, /*definite=*/true,
-                               "producer is closed"));
-      return;
-    }
-    pending_bytes_ += bytes;
-    ++pending_messages_;
+  Submission submission{.topic = std::string(topic),
+                        .pending = {.message = std::move(message),
+                                    .callback = std::move(callback),
+                                    .bytes = bytes,
+                                    .deadline = {},
+                                    .complete_inline = complete_inline},
+                        .queue = send_options.queue_id};
+  std::unique_lock<std::mutex> lock(mu_);
+  // Back-pressure: wait for room (one oversize message may go when nothing else is pending).
+  cv_.wait(lock, [&] {
+    return closed_ || pending_bytes_ == 0 || pending_bytes_ + bytes <= options_.pending_bytes_max;
+  });
+  if (closed_) {
+    lock.unlock();
+    submission.pending.callback(MakeClientError(absl::StatusCode::kFailedPrecondition,
+                                                /*definite=*/true, "producer is closed"));
+    return;
   }
-  Pending pending{.message = std::move(message),
-                  .callback = std::move(callback),
-                  .bytes = bytes,
-                  .deadline = runtime_->DefaultDeadline(),
-                  .complete_inline = complete_inline};
-  asio::post(runtime_->io(),
-             [self = shared_from_this(), topic = std::string(topic), pending = std::move(pending),
-              queue = send_options.queue_id]() mutable {
-               self->Route(std::move(topic), std::move(pending), queue);
-             });
+  pending_bytes_ += bytes;
+  ++pending_messages_;
+  submission.pending.deadline = runtime_->DefaultDeadline();  // counts from the end of the wait
+  const bool first = inbox_.empty();
+  inbox_.push_back(std::move(submission));
+  lock.unlock();
+  if (first) asio::post(runtime_->io(), [self = shared_from_this()] { self->DrainInbox(); });
 }
 
-void ProducerImpl::Route(std::string topic, Pending pending, std::optional<uint32_t> queue) {
-  auto self = shared_from_this();
-  auto deadline = pending.deadline;
-  runtime_->ResolveTopic(
-      topic, deadline,
-      [self, topic, queue,
-       pending = std::move(pending)](absl::StatusOr<protocol::TopicInfo> info) mutable {
-        if (!info.ok()) {
-          self->Complete(std::move(pending), info.status());
-          return;
-        }
-        uint32_t count = info->queue_count;
-        if (count == 0) count = static_cast<uint32_t>(info->queues.size());
-        if (count == 0) {
-          self->Complete(std::move(pending),
-                         MakeClientError(absl::StatusCode::kUnavailable, /*definite=*/true,
-                                         absl::StrFormat("topic %s has no queues", topic)));
-          return;
-        }
-        uint32_t queue_id;
-        if (queue.has_value()) {
-          if (*queue >= count) {
-            self->Complete(std::move(pending),
-                           MakeClientError(absl::StatusCode::kInvalidArgument, /*definite=*/true,
-                                           absl::StrFormat("topic %s has %u queues; no queue %u",
-                                                           topic, count, *queue)));
-            return;
-          }
-          queue_id = *queue;
-        } else if (self->options_.queue_selection == QueueSelection::kKeyHash &&
-                   !pending.message.keys.empty()) {
-          queue_id = KeyHashQueue(pending.message.keys.front(), count);
-        } else {
-          queue_id = self->round_robin_[topic]++ % count;
-        }
-        self->Add({topic, queue_id}, std::move(pending));
-      });
+void ProducerImpl::DrainInbox() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining_.swap(inbox_);
+  }
+  for (Submission& submission : draining_) Route(std::move(submission));
+  draining_.clear();
+}
+
+void ProducerImpl::Route(Submission submission) {
+  if (const protocol::TopicInfo* info = runtime_->FreshTopic(submission.topic)) {
+    Place(std::move(submission), *info);
+    return;
+  }
+  std::string topic = submission.topic;
+  const Clock::time_point deadline = submission.pending.deadline;
+  runtime_->ResolveTopic(std::move(topic), deadline,
+                         [self = shared_from_this(), submission = std::move(submission)](
+                             absl::StatusOr<const protocol::TopicInfo*> info) mutable {
+                           if (!info.ok()) {
+                             self->Complete(std::move(submission.pending), info.status());
+                             return;
+                           }
+                           self->Place(std::move(submission), **info);
+                         });
+}
+
+void ProducerImpl::Place(Submission submission, const protocol::TopicInfo& info) {
+  const std::string& topic = submission.topic;
+  Pending& pending = submission.pending;
+  uint32_t count = info.queue_count;
+  if (count == 0) count = static_cast<uint32_t>(info.queues.size());
+  if (count == 0) {
+    Complete(std::move(pending), MakeClientError(absl::StatusCode::kUnavailable, /*definite=*/true,
+                                                 absl::StrFormat("topic %s has no queues", topic)));
+    return;
+  }
+  uint32_t queue_id;
+  if (submission.queue.has_value()) {
+    if (*submission.queue >= count) {
+      Complete(std::move(pending),
+               MakeClientError(absl::StatusCode::kInvalidArgument, /*definite=*/true,
+                               absl::StrFormat("topic %s has %u queues; no queue %u", topic, count,
+                                               *submission.queue)));
+      return;
+    }
+    queue_id = *submission.queue;
+  } else if (options_.queue_selection == QueueSelection::kKeyHash &&
+             !pending.message.keys.empty()) {
+    queue_id = KeyHashQueue(pending.message.keys.front(), count);
+  } else {
+    queue_id = round_robin_[topic]++ % count;
+  }
+  Add({std::move(submission.topic), queue_id}, std::move(pending));
 }
 
 void ProducerImpl::Add(const QueueKey& key, Pending pending) {
@@ -307,12 +340,14 @@ void ProducerImpl::OnProduced(const QueueKey& key, std::vector<Pending> batch,
                               absl::StatusOr<protocol::ProduceResponse> response) {
   QueueState& q = queues_[key];
   q.in_flight = false;
+  std::vector<absl::StatusOr<SendResult>> results;
+  results.reserve(batch.size());
   if (!response.ok()) {
     // A batch certainly not stored gives its sequences back, so the next one has no gap.
     if (IsDefiniteFailure(response.status()) && options_.idempotent) {
       q.next_sequence = base_sequence;
     }
-    for (Pending& pending : batch) Complete(std::move(pending), response.status());
+    results.assign(batch.size(), response.status());
   } else {
     for (size_t i = 0; i < batch.size(); ++i) {
       SendResult result{.topic = key.first,
@@ -326,30 +361,50 @@ void ProducerImpl::OnProduced(const QueueKey& key, std::vector<Pending> batch,
         result.msg_id = response->msg_ids.front();
         result.msg_id.slot += static_cast<uint32_t>(i);
       }
-      Complete(std::move(batch[i]), std::move(result));
+      results.push_back(std::move(result));
     }
   }
+  Complete(std::move(batch), std::move(results));
   if (!q.buffered.empty()) MaybeSend(key, /*force=*/true);
 }
 
-void ProducerImpl::Complete(Pending pending, absl::StatusOr<SendResult> result) {
-  uint64_t bytes = pending.bytes;
-  if (pending.complete_inline) {
-    pending.callback(std::move(result));
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_bytes_ -= bytes;
-    --pending_messages_;
-    cv_.notify_all();
-    return;
+void ProducerImpl::Complete(std::vector<Pending> batch,
+                            std::vector<absl::StatusOr<SendResult>> results) {
+  MQ_CHECK(batch.size() == results.size());
+  uint64_t inline_messages = 0, inline_bytes = 0, later_bytes = 0;
+  std::vector<std::pair<SendCallback, absl::StatusOr<SendResult>>> later;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].complete_inline) {
+      batch[i].callback(std::move(results[i]));
+      ++inline_messages;
+      inline_bytes += batch[i].bytes;
+    } else {
+      later.emplace_back(std::move(batch[i].callback), std::move(results[i]));
+      later_bytes += batch[i].bytes;
+    }
   }
-  callbacks_.Post(
-      [this, callback = std::move(pending.callback), result = std::move(result), bytes]() mutable {
-        callback(std::move(result));
-        std::lock_guard<std::mutex> lock(mu_);
-        pending_bytes_ -= bytes;
-        --pending_messages_;
-        cv_.notify_all();
-      });
+  if (inline_messages > 0) ReleaseBudget(inline_messages, inline_bytes);
+  if (later.empty()) return;
+  // The budget of these is released after their callbacks ran: Flush waits for the callbacks.
+  callbacks_.Post([this, later = std::move(later), later_bytes]() mutable {
+    for (auto& [callback, result] : later) callback(std::move(result));
+    ReleaseBudget(later.size(), later_bytes);
+  });
+}
+
+void ProducerImpl::Complete(Pending pending, absl::StatusOr<SendResult> result) {
+  std::vector<Pending> batch;
+  batch.push_back(std::move(pending));
+  std::vector<absl::StatusOr<SendResult>> results;
+  results.push_back(std::move(result));
+  Complete(std::move(batch), std::move(results));
+}
+
+void ProducerImpl::ReleaseBudget(uint64_t messages, uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_bytes_ -= bytes;
+  pending_messages_ -= messages;
+  cv_.notify_all();
 }
 
 void ProducerImpl::Flush() {

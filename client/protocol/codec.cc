@@ -60,11 +60,11 @@ size_t InitialBytes(const FetchResponse& m) {
   return bytes;
 }
 
-template <typename T, typename F>
-std::string EncodeRoot(const T& message) {
+template <typename T>
+flatbuffers::DetachedBuffer EncodeRoot(const T& message) {
   Builder b(InitialBytes(message));
   b.Finish(internal::Write(b, message), internal::kFileIdentifier);
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  return b.Release();
 }
 
 template <typename T, typename F>
@@ -116,8 +116,13 @@ absl::StatusOr<T> DecodeRoot(std::string_view payload, const ProtocolLimits& lim
 
 #define MQ_PROTOCOL_DEFINE_ROOT(T, response)                                            \
   template <>                                                                           \
+  flatbuffers::DetachedBuffer EncodeBuffer<T>(const T& message) {                       \
+    return EncodeRoot(message);                                                         \
+  }                                                                                     \
+  template <>                                                                           \
   std::string Encode<T>(const T& message) {                                             \
-    return EncodeRoot<T, fb::T>(message);                                               \
+    const flatbuffers::DetachedBuffer buffer = EncodeRoot(message);                     \
+    return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());    \
   }                                                                                     \
   template <>                                                                           \
   absl::StatusOr<T> Decode<T>(std::string_view payload, const ProtocolLimits& limits) { \

@@ -34,6 +34,7 @@
 #include "client/protocol/frame.h"
 #include "client/protocol/limits.h"
 #include "client/protocol/messages.h"
+#include "flatbuffers/detached_buffer.h"
 
 namespace mq::protocol {
 
@@ -88,6 +89,10 @@ MQ_PROTOCOL_APIS(MQ_PROTOCOL_TRAITS)
 // judge what it is given: the receiver's decoder does.
 template <typename T>
 std::string Encode(const T& message);
+// The same bytes in the FlatBufferBuilder's own buffer: no copy into a string (the client sends
+// its requests from it and keeps it for retries).
+template <typename T>
+flatbuffers::DetachedBuffer EncodeBuffer(const T& message);
 
 // Verifies and converts a payload of type T (see the top of this file).
 template <typename T>

@@ -57,10 +57,25 @@ TEST(CodecTest, SamplesCoverEveryApiInKeyOrder) {
   EXPECT_EQ(ApiKeyOf(Request(std::monostate())), ApiKey::kNone);
 }
 
+// EncodeBuffer's bytes, as a string.
+std::string EncodedInBuilderBuffer(const Request& request) {
+  return std::visit(
+      [](const auto& m) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, std::monostate>) {
+          return "";
+        } else {
+          const flatbuffers::DetachedBuffer buffer = EncodeBuffer(m);
+          return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+        }
+      },
+      request);
+}
+
 TEST(CodecTest, EveryRequestRoundTrips) {
   for (const Request& request : SampleRequests()) {
     SCOPED_TRACE(NameOf(request));
     const std::string payload = EncodeRequest(request);
+    EXPECT_EQ(EncodedInBuilderBuffer(request), payload);  // what the client sends
     absl::StatusOr<Request> decoded = DecodeRequest(ApiKeyOf(request), payload);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_TRUE(*decoded == request);
