@@ -1,5 +1,6 @@
 #include "client/producer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -295,6 +296,7 @@ void ProducerImpl::SendBatch(const QueueKey& key) {
                                         .compression = options_.compression},
                                        limits);
   std::vector<Pending> batch;
+  batch.reserve(std::min<size_t>(q.buffered.size(), options_.batch_messages_max));
   while (!q.buffered.empty() && batch.size() < options_.batch_messages_max) {
     Pending& next = q.buffered.front();
     absl::Status added = builder.Add(next.message);
@@ -373,6 +375,7 @@ void ProducerImpl::Complete(std::vector<Pending> batch,
   MQ_CHECK(batch.size() == results.size());
   uint64_t inline_messages = 0, inline_bytes = 0, later_bytes = 0;
   std::vector<std::pair<SendCallback, absl::StatusOr<SendResult>>> later;
+  later.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].complete_inline) {
       batch[i].callback(std::move(results[i]));

@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,11 +95,33 @@ absl::StatusOr<uint32_t> PrepareTopic(const BenchConfig& config, client::Admin& 
 
 // ---- producers -----------------------------------------------------------------------------
 
+// At most `size` messages in flight. A full window puts the producer to sleep on a condition
+// variable: std::counting_semaphore spins (sched_yield) first, which takes CPU the brokers
+// need when client and cluster share a small machine.
+class Window {
+ public:
+  explicit Window(uint64_t size) : free_(size) {}
+  void Acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_++ == 0) cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t free_;
+};
+
 struct ProducerState {
   Shared* shared = nullptr;
   std::mutex mu;  // the client's callback thread vs the final merge
   LatencyHistogram ack_us;
-  std::unique_ptr<std::counting_semaphore<>> window;
+  std::unique_ptr<Window> window;
 };
 
 void OnAck(ProducerState* state, Clock::time_point sent_at,
@@ -157,7 +178,7 @@ void ProducerLoop(Shared& s, ProducerState& state, client::Producer& producer, u
   for (uint64_t n = 0; share == 0 || n < share; ++n) {
     if (paced) std::this_thread::sleep_until(s.start + period * n);
     if (s.stop_producers.load(std::memory_order_relaxed) || Clock::now() >= end) break;
-    if (!c.sync()) state.window->acquire();
+    if (!c.sync()) state.window->Acquire();
     client::Message message;
     message.body = body;
     const uint64_t born_us = WallMicros();
@@ -173,7 +194,7 @@ void ProducerLoop(Shared& s, ProducerState& state, client::Producer& producer, u
       producer.SendAsync(c.topic, std::move(message),
                          [st, sent_at](absl::StatusOr<client::SendResult> result) {
                            OnAck(st, sent_at, result);
-                           st->window->release();
+                           st->window->Release();
                          });
     }
   }
@@ -380,7 +401,7 @@ absl::StatusOr<BenchResult> RunBench(const BenchConfig& config) {
     for (uint32_t i = 0; i < config.producers; ++i) {
       auto state = std::make_unique<ProducerState>();
       state->shared = &s;
-      state->window = std::make_unique<std::counting_semaphore<>>(config.window);
+      state->window = std::make_unique<Window>(config.window);
       producer_threads.emplace_back(ProducerLoop, std::ref(s), std::ref(*state),
                                     std::ref(*producers[i]),
                                     ShareOf(config.count, config.producers, i));
