@@ -4,7 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_format.h"
-#include "broker/core/controller/byte_io.h"
+#include "storage/base/byte_io.h"
 #include "storage/base/crc32c.h"
 #include "storage/base/status_macros.h"
 

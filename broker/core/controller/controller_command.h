@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/controller/byte_io.h"
+#include "storage/base/byte_io.h"
 #include "client/protocol/messages.h"
 
 namespace mq::broker {

@@ -1,7 +1,7 @@
 // ControllerState's snapshot encoding (layout drawn in controller_state.h).
 
 #include "absl/strings/str_format.h"
-#include "broker/core/controller/byte_io.h"
+#include "storage/base/byte_io.h"
 #include "broker/core/controller/controller_state.h"
 #include "storage/base/crc32c.h"
 #include "storage/base/status_macros.h"

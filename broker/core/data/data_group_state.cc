@@ -1,13 +1,14 @@
 #include "broker/core/data/data_group_state.h"
 
+#include <limits>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "broker/core/data/snapshot_cursor.h"
 #include "broker/core/data/data_command.h"
 #include "broker/core/data/tag_filter.h"
 #include "client/protocol/record_batch.h"
+#include "storage/base/byte_io.h"
 #include "storage/base/coding.h"
 #include "storage/base/crc32c.h"
 #include "storage/base/logging.h"
@@ -268,7 +269,7 @@ absl::StatusOr<raft::Payload> DataGroupState::Snapshot() {
   PutFixed32(&out, static_cast<uint32_t>(queues_.size()));
   for (auto& [key, queue] : queues_) {
     if (queue.cq != nullptr) MQ_RETURN_IF_ERROR(queue.cq->Sync());
-    PutString16(&out, key.first);
+    PutShortString(&out, key.first);
     PutFixed32(&out, key.second);
     PutFixed64(&out, queue.next_offset);
     PutFixed64(&out, queue.first_offset);
@@ -296,12 +297,15 @@ absl::Status DataGroupState::Restore(const raft::Snapshot& snapshot) {
     if (Crc32c(data.data(), body) != DecodeFixed32(data.data() + body)) {
       return fail("checksum mismatch");
     }
-    SnapshotCursor reader(data.substr(0, body));
+    const std::string what =
+        absl::StrFormat("data group %d: snapshot at index %d", group_id_, snapshot.metadata.index);
+    ByteReader reader(data.substr(0, body), what);
     uint32_t magic = 0, version = 0, queue_count = 0;
     uint64_t group_id = 0;
-    MQ_CHECK(reader.ReadU32(&magic) && reader.ReadU32(&version) && reader.ReadU64(&group_id) &&
-             reader.ReadU64(&last_applied) && reader.ReadU64(&swept_ms) &&
-             reader.ReadU32(&queue_count));
+    MQ_CHECK(reader.ReadU32("magic", &magic).ok() && reader.ReadU32("version", &version).ok() &&
+             reader.ReadU64("group id", &group_id).ok() &&
+             reader.ReadU64("last applied", &last_applied).ok() &&
+             reader.ReadU64("dedup swept", &swept_ms).ok());  // the size was checked above
     if (magic != kSnapshotMagic) return fail("not a data group snapshot (bad magic)");
     if (version != kSnapshotVersion) {
       return fail(absl::StrFormat("unsupported version %d", version));
@@ -310,19 +314,16 @@ absl::Status DataGroupState::Restore(const raft::Snapshot& snapshot) {
     if (last_applied != snapshot.metadata.index) {
       return fail(absl::StrFormat("payload says index %d", last_applied));
     }
-    if (queue_count > reader.remaining().size() / kSnapshotQueueMinBytes) {
-      return fail("queue count larger than the payload");
-    }
+    MQ_RETURN_IF_ERROR(reader.ReadCount("queue count", std::numeric_limits<uint32_t>::max(),
+                                        kSnapshotQueueMinBytes, &queue_count));
     decoded.reserve(queue_count);
     for (uint32_t i = 0; i < queue_count; ++i) {
-      std::string_view topic;
       DecodedQueue q;
-      if (!reader.ReadString16(&topic) || !reader.ReadU32(&q.queue_id) ||
-          !reader.ReadU64(&q.next_offset) || !reader.ReadU64(&q.first_offset) ||
-          !reader.ReadU64(&q.last_store_time_ms)) {
-        return fail(absl::StrFormat("queue %d truncated", i));
-      }
-      q.topic = std::string(topic);
+      MQ_RETURN_IF_ERROR(reader.ReadShortString("queue topic", &q.topic));
+      MQ_RETURN_IF_ERROR(reader.ReadU32("queue id", &q.queue_id));
+      MQ_RETURN_IF_ERROR(reader.ReadU64("queue next offset", &q.next_offset));
+      MQ_RETURN_IF_ERROR(reader.ReadU64("queue first offset", &q.first_offset));
+      MQ_RETURN_IF_ERROR(reader.ReadU64("queue last store time", &q.last_store_time_ms));
       if (q.topic.empty() || q.first_offset > q.next_offset) {
         return fail(absl::StrFormat("queue %d: empty topic or first offset past next", i));
       }
@@ -334,9 +335,8 @@ absl::Status DataGroupState::Restore(const raft::Snapshot& snapshot) {
       }
       decoded.push_back(std::move(q));
     }
-    std::string_view rest = reader.remaining();
-    if (absl::Status s = dedup.DecodeFrom(&rest); !s.ok()) return fail(std::string(s.message()));
-    if (!rest.empty()) return fail(absl::StrFormat("%d unexpected trailing bytes", rest.size()));
+    MQ_RETURN_IF_ERROR(dedup.DecodeFrom(reader));
+    MQ_RETURN_IF_ERROR(reader.ExpectEnd());
   }
 
   // Decoded in full: now replace the state. Queues not in the snapshot are emptied on disk.

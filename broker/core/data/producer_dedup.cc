@@ -1,7 +1,8 @@
 #include "broker/core/data/producer_dedup.h"
 
+#include <limits>
+
 #include "absl/strings/str_format.h"
-#include "broker/core/data/snapshot_cursor.h"
 #include "storage/base/coding.h"
 #include "storage/base/status_macros.h"
 
@@ -59,7 +60,7 @@ void ProducerDedup::EncodeTo(std::string* out) const {
   PutFixed32(out, static_cast<uint32_t>(windows_.size()));
   for (const auto& [key, window] : windows_) {
     PutFixed64(out, std::get<0>(key));
-    PutString16(out, std::get<1>(key));
+    PutShortString(out, std::get<1>(key));
     PutFixed32(out, std::get<2>(key));
     out->push_back(static_cast<char>(window.size()));
     for (const BatchRecord& r : window) {
@@ -72,55 +73,52 @@ void ProducerDedup::EncodeTo(std::string* out) const {
   }
 }
 
-absl::Status ProducerDedup::DecodeFrom(std::string_view* in) {
+absl::Status ProducerDedup::DecodeFrom(ByteReader& reader) {
   windows_.clear();
-  SnapshotCursor reader(*in);
-  auto fail = [this](std::string_view what) {
-    windows_.clear();
-    return absl::InvalidArgumentError(
-        absl::StrFormat("data snapshot: producer dedup section: %s", what));
-  };
+  std::map<Key, std::deque<BatchRecord>, std::less<>> decoded;
   uint32_t keys = 0;
-  if (!reader.ReadU32(&keys)) return fail("truncated key count");
-  // Each key takes at least 15 bytes before its records: refuse a count the input cannot hold
-  // before looping over it.
-  if (keys > reader.remaining().size() / 15) return fail("key count larger than the section");
+  // Each key takes at least 15 bytes before its records.
+  MQ_RETURN_IF_ERROR(
+      reader.ReadCount("dedup key count", std::numeric_limits<uint32_t>::max(), 15, &keys));
   for (uint32_t k = 0; k < keys; ++k) {
     uint64_t producer_id = 0;
-    std::string_view topic;
+    std::string topic;
     uint32_t queue_id = 0;
     uint8_t count = 0;
-    if (!reader.ReadU64(&producer_id) || !reader.ReadString16(&topic) ||
-        !reader.ReadU32(&queue_id) || !reader.ReadU8(&count)) {
-      return fail(absl::StrFormat("key %d truncated", k));
-    }
+    MQ_RETURN_IF_ERROR(reader.ReadU64("dedup producer id", &producer_id));
+    MQ_RETURN_IF_ERROR(reader.ReadShortString("dedup topic", &topic));
+    MQ_RETURN_IF_ERROR(reader.ReadU32("dedup queue id", &queue_id));
+    MQ_RETURN_IF_ERROR(reader.ReadU8("dedup record count", &count));
     if (producer_id == 0 || topic.empty()) {
-      return fail(absl::StrFormat("key %d: zero producer id or empty topic", k));
+      return reader.Error("dedup key",
+                          absl::StrFormat("key %d: zero producer id or empty topic", k));
     }
     if (count == 0 || count > kDedupWindowBatches) {
-      return fail(
+      return reader.Error(
+          "dedup record count",
           absl::StrFormat("key %d: %d records (1..%d allowed)", k, count, kDedupWindowBatches));
     }
     std::deque<BatchRecord> window;
     for (uint8_t i = 0; i < count; ++i) {
       BatchRecord r;
-      if (!reader.ReadU64(&r.base_sequence) || !reader.ReadU32(&r.count) ||
-          !reader.ReadU64(&r.base_offset) || !reader.ReadU64(&r.raft_index) ||
-          !reader.ReadU64(&r.store_time_ms)) {
-        return fail(absl::StrFormat("key %d record %d truncated", k, i));
-      }
+      MQ_RETURN_IF_ERROR(reader.ReadU64("dedup base sequence", &r.base_sequence));
+      MQ_RETURN_IF_ERROR(reader.ReadU32("dedup count", &r.count));
+      MQ_RETURN_IF_ERROR(reader.ReadU64("dedup base offset", &r.base_offset));
+      MQ_RETURN_IF_ERROR(reader.ReadU64("dedup raft index", &r.raft_index));
+      MQ_RETURN_IF_ERROR(reader.ReadU64("dedup store time", &r.store_time_ms));
       if (!window.empty() && r.base_sequence <= window.back().base_sequence) {
-        return fail(absl::StrFormat("key %d: records not in sequence order", k));
+        return reader.Error("dedup base sequence",
+                            absl::StrFormat("key %d: records not in sequence order", k));
       }
       window.push_back(r);
     }
-    Key key(producer_id, std::string(topic), queue_id);
-    if (!windows_.empty() && !(windows_.rbegin()->first < key)) {
-      return fail(absl::StrFormat("key %d out of order or repeated", k));
+    Key key(producer_id, std::move(topic), queue_id);
+    if (!decoded.empty() && !(decoded.rbegin()->first < key)) {
+      return reader.Error("dedup key", absl::StrFormat("key %d out of order or repeated", k));
     }
-    windows_.emplace_hint(windows_.end(), std::move(key), std::move(window));
+    decoded.emplace_hint(decoded.end(), std::move(key), std::move(window));
   }
-  *in = reader.remaining();
+  windows_ = std::move(decoded);
   return absl::OkStatus();
 }
 

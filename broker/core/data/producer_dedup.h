@@ -33,6 +33,7 @@
 #include <tuple>
 
 #include "absl/status/status.h"
+#include "storage/base/byte_io.h"
 
 namespace mq::broker {
 
@@ -73,9 +74,9 @@ class ProducerDedup {
   // u32 queue id, u8 record count (1..kDedupWindowBatches), then per record: u64
   // base_sequence, u32 count, u64 base_offset, u64 raft_index, u64 store_time_ms.
   void EncodeTo(std::string* out) const;
-  // Replaces the content with the section at the front of *in and consumes it; InvalidArgument
-  // (naming the field) for malformed bytes, leaving the content cleared.
-  [[nodiscard]] absl::Status DecodeFrom(std::string_view* in);
+  // Replaces the content with the section at the reader's position and reads past it; the
+  // reader's error (naming the field and byte) for malformed bytes, leaving the content cleared.
+  [[nodiscard]] absl::Status DecodeFrom(ByteReader& reader);
 
   bool operator==(const ProducerDedup&) const = default;
 

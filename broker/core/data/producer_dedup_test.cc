@@ -77,34 +77,35 @@ TEST(ProducerDedupTest, EncodeDecodeRoundTripAndGarbage) {
   std::string bytes;
   d.EncodeTo(&bytes);
   bytes += "tail";
-  std::string_view in = bytes;
+  ByteReader in(bytes, "section");
   ProducerDedup back;
-  ASSERT_TRUE(back.DecodeFrom(&in).ok());
+  ASSERT_TRUE(back.DecodeFrom(in).ok());
   EXPECT_EQ(back, d);
-  EXPECT_EQ(in, "tail");
+  EXPECT_EQ(in.remaining(), 4u);  // the tail is the caller's
 
   // Every truncation fails cleanly and leaves the object empty.
   const std::string full = bytes.substr(0, bytes.size() - 4);
   for (size_t n = 0; n < full.size(); ++n) {
-    std::string_view cut = std::string_view(full).substr(0, n);
+    ByteReader cut(std::string_view(full).substr(0, n), "section");
     ProducerDedup x = d;
-    absl::Status s = x.DecodeFrom(&cut);
+    absl::Status s = x.DecodeFrom(cut);
     EXPECT_FALSE(s.ok()) << n;
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(x.key_count(), 0u);
   }
   // A huge key count is refused before looping.
-  std::string huge = "\xff\xff\xff\xff";
-  std::string_view h = huge;
-  EXPECT_FALSE(back.DecodeFrom(&h).ok());
+  ByteReader huge(std::string_view("\xff\xff\xff\xff"), "section");
+  absl::Status refused = back.DecodeFrom(huge);
+  EXPECT_NE(refused.message().find("cannot fit"), absl::string_view::npos) << refused;
   // A record count outside 1..window is refused.
   ProducerDedup one;
   one.Record(1, "t", 0, Rec(0, 1, 0));
   std::string b;
   one.EncodeTo(&b);
   b[4 + 8 + 2 + 1 + 4] = 6;
-  std::string_view bv = b;
-  EXPECT_FALSE(one.DecodeFrom(&bv).ok());
+  ByteReader bad_count(b, "section");
+  absl::Status bad = one.DecodeFrom(bad_count);
+  EXPECT_NE(bad.message().find("6 records (1..5 allowed)"), absl::string_view::npos) << bad;
 }
 
 }  // namespace

@@ -1,11 +1,18 @@
-#include "broker/core/controller/byte_io.h"
+#include "storage/base/byte_io.h"
 
 #include "absl/strings/str_format.h"
+#include "storage/base/status_macros.h"
 
-namespace mq::broker {
+namespace mq {
 
 void PutString(std::string* out, std::string_view s) {
   PutFixed32(out, static_cast<uint32_t>(s.size()));
+  out->append(s);
+}
+
+void PutShortString(std::string* out, std::string_view s) {
+  MQ_CHECK_MSG(s.size() <= UINT16_MAX, "a short string holds at most 65535 bytes");
+  PutFixed16(out, static_cast<uint16_t>(s.size()));
   out->append(s);
 }
 
@@ -19,25 +26,29 @@ absl::Status ByteReader::Need(std::string_view field, uint64_t bytes) const {
   return Error(field, absl::StrFormat("needs %d bytes, only %d left", bytes, remaining()));
 }
 
+template <typename T, T (*Decode)(const char*)>
+absl::Status ByteReader::ReadFixed(std::string_view field, T* v) {
+  if (absl::Status s = Need(field, sizeof(T)); !s.ok()) return s;
+  *v = Decode(bytes_.data() + position_);
+  position_ += sizeof(T);
+  return absl::OkStatus();
+}
+
+namespace {
+uint8_t DecodeFixed8(const char* in) { return static_cast<uint8_t>(*in); }
+}  // namespace
+
 absl::Status ByteReader::ReadU8(std::string_view field, uint8_t* v) {
-  if (absl::Status s = Need(field, 1); !s.ok()) return s;
-  *v = static_cast<uint8_t>(bytes_[position_]);
-  position_ += 1;
-  return absl::OkStatus();
+  return ReadFixed<uint8_t, DecodeFixed8>(field, v);
 }
-
+absl::Status ByteReader::ReadU16(std::string_view field, uint16_t* v) {
+  return ReadFixed<uint16_t, DecodeFixed16>(field, v);
+}
 absl::Status ByteReader::ReadU32(std::string_view field, uint32_t* v) {
-  if (absl::Status s = Need(field, 4); !s.ok()) return s;
-  *v = DecodeFixed32(bytes_.data() + position_);
-  position_ += 4;
-  return absl::OkStatus();
+  return ReadFixed<uint32_t, DecodeFixed32>(field, v);
 }
-
 absl::Status ByteReader::ReadU64(std::string_view field, uint64_t* v) {
-  if (absl::Status s = Need(field, 8); !s.ok()) return s;
-  *v = DecodeFixed64(bytes_.data() + position_);
-  position_ += 8;
-  return absl::OkStatus();
+  return ReadFixed<uint64_t, DecodeFixed64>(field, v);
 }
 
 absl::Status ByteReader::ReadString(std::string_view field, uint64_t bytes_max, std::string* out) {
@@ -46,6 +57,15 @@ absl::Status ByteReader::ReadString(std::string_view field, uint64_t bytes_max, 
   if (size > bytes_max) {
     return Error(field, absl::StrFormat("%d bytes, more than the %d allowed", size, bytes_max));
   }
+  if (absl::Status s = Need(field, size); !s.ok()) return s;
+  out->assign(bytes_.data() + position_, size);
+  position_ += size;
+  return absl::OkStatus();
+}
+
+absl::Status ByteReader::ReadShortString(std::string_view field, std::string* out) {
+  uint16_t size = 0;
+  if (absl::Status s = ReadU16(field, &size); !s.ok()) return s;
   if (absl::Status s = Need(field, size); !s.ok()) return s;
   out->assign(bytes_.data() + position_, size);
   position_ += size;
@@ -70,4 +90,4 @@ absl::Status ByteReader::ExpectEnd() const {
   return Error("end", absl::StrFormat("%d unexpected trailing bytes", remaining()));
 }
 
-}  // namespace mq::broker
+}  // namespace mq

@@ -1,10 +1,10 @@
-#include "broker/core/controller/byte_io.h"
+#include "storage/base/byte_io.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace mq::broker {
+namespace mq {
 namespace {
 
 TEST(ByteIoTest, ReadsWhatWasWritten) {
@@ -32,6 +32,25 @@ TEST(ByteIoTest, ReadsWhatWasWritten) {
   EXPECT_EQ(s, "hello");
   EXPECT_EQ(count, 2u);
   EXPECT_TRUE(r.ExpectEnd().ok());
+}
+
+TEST(ByteIoTest, ShortStringsHaveATwoByteLength) {
+  std::string bytes;
+  PutShortString(&bytes, "topic");
+  PutFixed16(&bytes, 0xbeef);
+  EXPECT_EQ(bytes, std::string("\x05\x00topic\xef\xbe", 9));
+  ByteReader r(bytes, "test");
+  std::string s;
+  uint16_t u16 = 0;
+  ASSERT_TRUE(r.ReadShortString("s", &s).ok());
+  ASSERT_TRUE(r.ReadU16("u", &u16).ok());
+  EXPECT_EQ(s, "topic");
+  EXPECT_EQ(u16, 0xbeef);
+  EXPECT_TRUE(r.ExpectEnd().ok());
+  // A length past the end reads nothing.
+  ByteReader cut(std::string_view("\x09\x00top", 5), "test");
+  EXPECT_FALSE(cut.ReadShortString("s", &s).ok());
+  EXPECT_EQ(cut.position(), 2u);
 }
 
 TEST(ByteIoTest, ShortInputNamesWhatAndField) {
@@ -74,4 +93,4 @@ TEST(ByteIoTest, CountsAreCheckedBeforeAnyAllocation) {
 }
 
 }  // namespace
-}  // namespace mq::broker
+}  // namespace mq

@@ -1,7 +1,8 @@
 #pragma once
 
-// Little-endian field writing and bounds-checked reading for the controller's encodings
-// (commands, snapshots, cluster.meta fingerprints). Strings are a u32 length then the bytes.
+// Little-endian field writing and bounds-checked reading for the broker's small binary
+// encodings (controller commands and snapshots, cluster.meta fingerprints, data group
+// snapshots). Strings are a u32 length then the bytes; short strings a u16 length.
 //
 // ByteReader never trusts its input: every read checks the bytes left, every string and count
 // is checked against a maximum BEFORE anything is allocated, and a count must also fit in the
@@ -17,11 +18,13 @@
 #include "absl/status/status.h"
 #include "storage/base/coding.h"
 
-namespace mq::broker {
+namespace mq {
 
 inline void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
 // A u32 byte count, then the bytes.
 void PutString(std::string* out, std::string_view s);
+// A u16 byte count, then the bytes (at most 65535: a programmer error beyond).
+void PutShortString(std::string* out, std::string_view s);
 
 class ByteReader {
  public:
@@ -31,11 +34,14 @@ class ByteReader {
       : bytes_(bytes), what_(what), error_code_(error_code) {}
 
   [[nodiscard]] absl::Status ReadU8(std::string_view field, uint8_t* v);
+  [[nodiscard]] absl::Status ReadU16(std::string_view field, uint16_t* v);
   [[nodiscard]] absl::Status ReadU32(std::string_view field, uint32_t* v);
   [[nodiscard]] absl::Status ReadU64(std::string_view field, uint64_t* v);
   // A string of at most `bytes_max` bytes.
   [[nodiscard]] absl::Status ReadString(std::string_view field, uint64_t bytes_max,
                                         std::string* out);
+  // A u16-length string (PutShortString).
+  [[nodiscard]] absl::Status ReadShortString(std::string_view field, std::string* out);
   // A u32 item count of at most `count_max`, each item taking at least `item_bytes_min` bytes.
   [[nodiscard]] absl::Status ReadCount(std::string_view field, uint64_t count_max,
                                        uint64_t item_bytes_min, uint32_t* count);
@@ -49,6 +55,8 @@ class ByteReader {
 
  private:
   absl::Status Need(std::string_view field, uint64_t bytes) const;
+  template <typename T, T (*Decode)(const char*)>
+  absl::Status ReadFixed(std::string_view field, T* v);
 
   std::string_view bytes_;
   std::string_view what_;
@@ -56,4 +64,4 @@ class ByteReader {
   size_t position_ = 0;
 };
 
-}  // namespace mq::broker
+}  // namespace mq
