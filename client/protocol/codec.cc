@@ -196,33 +196,29 @@ ApiKey ApiKeyOf(const Response& response) {
       response);
 }
 
-std::string EncodeRequest(const Request& request) {
+namespace {
+
+// Request or Response: the payload of the alternative it holds (never the placeholder).
+template <typename Variant>
+std::string EncodeAlternative(const Variant& message) {
   return std::visit(
-      [](const auto& r) -> std::string {
-        using T = std::decay_t<decltype(r)>;
-        MQ_CHECK_MSG((!std::is_same_v<T, std::monostate>), "EncodeRequest of the placeholder");
+      [](const auto& m) -> std::string {
+        using T = std::decay_t<decltype(m)>;
+        MQ_CHECK_MSG((!std::is_same_v<T, std::monostate>), "encoding the placeholder");
         if constexpr (std::is_same_v<T, std::monostate>) {
           return {};
         } else {
-          return Encode(r);
+          return Encode(m);
         }
       },
-      request);
+      message);
 }
 
-std::string EncodeResponse(const Response& response) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        using T = std::decay_t<decltype(r)>;
-        MQ_CHECK_MSG((!std::is_same_v<T, std::monostate>), "EncodeResponse of the placeholder");
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          return {};
-        } else {
-          return Encode(r);
-        }
-      },
-      response);
-}
+}  // namespace
+
+std::string EncodeRequest(const Request& request) { return EncodeAlternative(request); }
+
+std::string EncodeResponse(const Response& response) { return EncodeAlternative(response); }
 
 std::string EncodeErrorResponse(const ResponseHeader& header) {
   return Encode(ErrorResponse{.header = header});

@@ -18,15 +18,6 @@ absl::Status Invalid(const std::string& message) {
   return absl::InvalidArgumentError(absl::StrFormat("record batch: %s", message));
 }
 
-uint16_t DecodeFixed16(const char* in) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(in[0]) | static_cast<uint8_t>(in[1]) << 8);
-}
-
-void PutFixed16(std::string* out, uint16_t v) {
-  out->push_back(static_cast<char>(v & 0xFF));
-  out->push_back(static_cast<char>(v >> 8));
-}
-
 void PutBytes16(std::string* out, std::string_view bytes) {
   PutFixed16(out, static_cast<uint16_t>(bytes.size()));
   out->append(bytes.data(), bytes.size());

@@ -410,6 +410,11 @@ absl::Status SegmentedLog::StartFirstSegment(uint64_t first_index) {
   IoTurn turn(*this);
   MQ_ASSIGN_OR_RETURN(std::shared_ptr<File> file, CreateSegmentFile(first_index));
   std::lock_guard<std::mutex> lock(mu_);
+  StartEmptyLocked(first_index, std::move(file));
+  return absl::OkStatus();
+}
+
+void SegmentedLog::StartEmptyLocked(uint64_t first_index, std::shared_ptr<File> file) {
   auto segment = std::make_shared<Segment>();
   segment->first_index = first_index;
   segment->last_index = first_index - 1;
@@ -420,7 +425,6 @@ absl::Status SegmentedLog::StartFirstSegment(uint64_t first_index) {
   active_file_last_index_ = last_index_;
   flushing_last_index_ = last_index_;
   durable_index_ = last_index_;
-  return absl::OkStatus();
 }
 
 absl::Status SegmentedLog::Append(uint64_t index, uint64_t tag, uint16_t kind, uint16_t flags,
@@ -808,16 +812,7 @@ absl::Status SegmentedLog::Reset(uint64_t next_index) {
     return status;
   }
   segments_.clear();
-  auto segment = std::make_shared<Segment>();
-  segment->first_index = next_index;
-  segment->last_index = next_index - 1;
-  InstallActiveLocked(std::move(segment), std::move(file), kSegmentHeaderBytes,
-                      SparseIndex(options_.index_interval_bytes));
-  first_index_ = next_index;
-  last_index_ = next_index - 1;
-  active_file_last_index_ = last_index_;
-  flushing_last_index_ = last_index_;
-  durable_index_ = last_index_;
+  StartEmptyLocked(next_index, std::move(file));
   return absl::OkStatus();
 }
 

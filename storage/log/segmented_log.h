@@ -265,6 +265,8 @@ class SegmentedLog {
   absl::StatusOr<std::shared_ptr<File>> CreateSegmentFile(uint64_t first_index);
   void InstallActiveLocked(std::shared_ptr<Segment> segment, std::shared_ptr<File> file,
                            uint64_t file_bytes, SparseIndex index);
+  // The log becomes empty, its next entry `first_index`, in the fresh segment file `file`.
+  void StartEmptyLocked(uint64_t first_index, std::shared_ptr<File> file);
 
   // Reading.
   absl::StatusOr<std::shared_ptr<const LoadedSegment>> LoadSealed(
