@@ -1,8 +1,8 @@
-// Retention by size with small segments: three real brokers (one data group, 256 KiB
-// segments, 1 MiB per group) take about 6 MiB; every broker must drop the group's old
-// segments on its own, the queues' first available offsets move past 0, a consumer from the
-// earliest position reads dense offsets from there to the end (exactly the messages that were
-// acknowledged at those offsets), and all of it holds again after a full cluster restart.
+// Retention with small segments: three real brokers (one data group, 256 KiB segments) take
+// about 6 MiB. By size (1 MiB per group) and by time (3 s), every broker must drop the group's
+// old segments on its own, the queues' first available offsets move past 0, a consumer from
+// the earliest position reads dense offsets from there to the end (exactly the messages that
+// were acknowledged at those offsets); by size, all of it holds again after a full restart.
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -12,6 +12,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -141,22 +142,23 @@ void VerifyFromEarliest(BrokerCluster& cluster, client::Admin& admin, const Bodi
   std::cout << group << ": consumed " << messages.size() << " of " << count << " messages\n";
 }
 
-TEST(RetentionTest, SizeRetentionDropsOldSegmentsOnEveryBrokerAndSurvivesRestart) {
-  std::cout << std::unitbuf;
-  BrokerCluster cluster(MQBROKER_PATH, 3, 1);
-  cluster.SetBrokerArgs({"--segment-bytes", std::to_string(kSegmentBytes), "--retention-bytes",
-                         std::to_string(kRetentionBytes)});
+// Starts the cluster with `broker_args`, creates the topic and produces kMessages bodies of
+// kBodyBytes in small batches (entries, so that a segment holds several and snapshots fall
+// between them); `acked` gets what was acknowledged at which (queue, offset).
+void StartAndProduce(BrokerCluster& cluster, const std::vector<std::string>& broker_args,
+                     std::unique_ptr<client::Admin>* admin, Bodies* acked) {
+  cluster.SetBrokerArgs(broker_args);
   cluster.StartAll();
   client::ClientOptions client_options;
   client_options.servers = cluster.servers();
-  auto admin = client::Admin::Create(client_options);
-  ASSERT_TRUE(admin.ok()) << admin.status();
+  auto created = client::Admin::Create(client_options);
+  ASSERT_TRUE(created.ok()) << created.status();
+  *admin = *std::move(created);
   ASSERT_TRUE(WaitForLeaders(**admin).ok()) << (cluster.DumpLogs(), "no leaders");
   ASSERT_TRUE(CreateTopic(**admin, kTopic, kQueues).ok()) << (cluster.DumpLogs(), "");
 
   client::ProducerOptions producer_options;
   producer_options.client = client_options;
-  // Small batches (entries), so that a segment holds several and snapshots fall between them.
   producer_options.batch_bytes_max = 32 << 10;
   auto producer = client::Producer::Create(producer_options);
   ASSERT_TRUE(producer.ok()) << producer.status();
@@ -167,18 +169,19 @@ TEST(RetentionTest, SizeRetentionDropsOldSegmentsOnEveryBrokerAndSurvivesRestart
     const std::string body = message.body;
     sent.emplace_back(body, (*producer)->SendAsync(kTopic, std::move(message)));
   }
-  Bodies acked;
   for (auto& [body, future] : sent) {
     absl::StatusOr<client::SendResult> result = future.get();
     ASSERT_TRUE(result.ok()) << result.status() << (cluster.DumpLogs(), "");
-    acked[{result->queue_id, result->offset}] = body;
+    (*acked)[{result->queue_id, result->offset}] = body;
   }
   (*producer)->Close();
-  std::cout << "produced " << acked.size() << " messages of " << kBodyBytes << " bytes\n";
+  std::cout << "produced " << acked->size() << " messages of " << kBodyBytes << " bytes\n";
+}
 
-  // Every broker drops the group's old segments on its own (retention runs every 2 s) until
-  // its log holds at most the limit: from then on nothing more can go (no time limit is
-  // near), so the offsets checked below stay put.
+// Every broker drops the group's old segments on its own (retention runs every 2 s): waits
+// (20 s at most) until each broker's log has lost its first segment, holds at most
+// `bytes_max` and the broker logged a compaction. Prints what each broker has.
+void WaitForCompaction(BrokerCluster& cluster, uint64_t bytes_max) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::map<uint64_t, LogFiles> files;
   bool all_dropped = false;
@@ -188,7 +191,7 @@ TEST(RetentionTest, SizeRetentionDropsOldSegmentsOnEveryBrokerAndSurvivesRestart
     for (uint64_t id = 1; id <= 3; ++id) {
       files[id] = CountSegments(cluster.data_dir(id));
       // The broker logs each compaction just after it (the log line may trail the files).
-      all_dropped = all_dropped && !files[id].has_first && files[id].bytes <= kRetentionBytes &&
+      all_dropped = all_dropped && !files[id].has_first && files[id].bytes <= bytes_max &&
                     !RetentionLines(cluster.log_path(id)).empty();
     }
   }
@@ -201,19 +204,51 @@ TEST(RetentionTest, SizeRetentionDropsOldSegmentsOnEveryBrokerAndSurvivesRestart
     EXPECT_FALSE(lines.empty()) << "broker " << id << " logged no compaction";
   }
   ASSERT_TRUE(all_dropped) << (cluster.DumpLogs(), "some broker kept its old segments");
+}
 
-  VerifyFromEarliest(cluster, **admin, acked, "from-earliest");
+TEST(RetentionTest, SizeRetentionDropsOldSegmentsOnEveryBrokerAndSurvivesRestart) {
+  std::cout << std::unitbuf;
+  BrokerCluster cluster(MQBROKER_PATH, 3, 1);
+  std::unique_ptr<client::Admin> admin;
+  Bodies acked;
+  ASSERT_NO_FATAL_FAILURE(StartAndProduce(cluster,
+                                          {"--segment-bytes", std::to_string(kSegmentBytes),
+                                           "--retention-bytes", std::to_string(kRetentionBytes)},
+                                          &admin, &acked));
+  // From the limit on nothing more can go (no time limit is near), so the offsets checked below
+  // stay put.
+  ASSERT_NO_FATAL_FAILURE(WaitForCompaction(cluster, kRetentionBytes));
+
+  VerifyFromEarliest(cluster, *admin, acked, "from-earliest");
 
   // A full restart: the logs reopen where retention left them, and so do the queues.
   for (uint64_t id = 1; id <= 3; ++id) EXPECT_TRUE(cluster.Stop(id)) << "broker " << id;
   cluster.StartAll();
-  ASSERT_TRUE(WaitForLeaders(**admin).ok()) << (cluster.DumpLogs(), "no leaders after restart");
+  ASSERT_TRUE(WaitForLeaders(*admin).ok()) << (cluster.DumpLogs(), "no leaders after restart");
   for (uint64_t id = 1; id <= 3; ++id) {
     EXPECT_FALSE(CountSegments(cluster.data_dir(id)).has_first) << "broker " << id;
   }
-  VerifyFromEarliest(cluster, **admin, acked, "from-earliest-after-restart");
+  VerifyFromEarliest(cluster, *admin, acked, "from-earliest-after-restart");
   ASSERT_NO_FATAL_FAILURE(CommitOffsetOne(cluster, "behind"));
-  VerifyFromEarliest(cluster, **admin, acked, "behind");
+  VerifyFromEarliest(cluster, *admin, acked, "behind");
+  if (HasFailure()) cluster.DumpLogs();
+}
+
+// Retention by time: with --retention-ms 3000 and no size limit, every broker drops the sealed
+// segments whose messages are all older than 3 s, while the segment being written stays; a
+// consumer from the earliest position reads what is left, densely, as acknowledged.
+TEST(RetentionTest, TimeRetentionDropsSegmentsOlderThanTheLimitOnEveryBroker) {
+  std::cout << std::unitbuf;
+  BrokerCluster cluster(MQBROKER_PATH, 3, 1);
+  std::unique_ptr<client::Admin> admin;
+  Bodies acked;
+  ASSERT_NO_FATAL_FAILURE(StartAndProduce(
+      cluster, {"--segment-bytes", std::to_string(kSegmentBytes), "--retention-ms", "3000"}, &admin,
+      &acked));
+  // ~6 MiB were written; once all of it is older than 3 s, at most the segment being written
+  // and the one sealed last (newer than 3 s when retention last ran) may remain.
+  ASSERT_NO_FATAL_FAILURE(WaitForCompaction(cluster, 2 * kSegmentBytes));
+  VerifyFromEarliest(cluster, *admin, acked, "time-from-earliest");
   if (HasFailure()) cluster.DumpLogs();
 }
 
