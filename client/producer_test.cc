@@ -6,6 +6,9 @@
 #include <atomic>
 #include <future>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "client/fake_broker_testing.h"
 #include "client/protocol/record_batch.h"
@@ -305,6 +308,54 @@ TEST(ProducerTest, CallbacksRunForEveryMessage) {
   }
   (*producer)->Flush();
   EXPECT_EQ(ok.load(), 20);
+}
+
+// Two threads send at once (each to its own queue), every other message with a callback and the
+// rest through futures, under a budget of a few messages: each message gets the offset of its
+// place in its thread's send order, whichever way its result comes back, and Flush returns only
+// after every callback ran.
+TEST(ProducerTest, ResultsFollowSendOrderWhenThreadsCompeteUnderBackPressure) {
+  Cluster cluster;
+  ProducerOptions options = cluster.Options();
+  options.pending_bytes_max = 1 << 10;  // about 4 messages: senders keep waiting for results
+  options.linger_ms = 0;                // a queue's next batch goes when its last is answered
+  auto producer = Producer::Create(options);
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  constexpr int kPerThread = 200;
+  std::mutex mu;
+  std::map<std::pair<uint32_t, int>, uint64_t> callback_offsets;  // (queue, index) -> offset
+  auto send_all = [&](uint32_t queue) {
+    std::vector<std::pair<int, std::future<absl::StatusOr<SendResult>>>> futures;
+    for (int i = 0; i < kPerThread; ++i) {
+      Message message{.body = std::string(200, 'b')};
+      if (i % 2 == 0) {
+        (*producer)->SendAsync("t", std::move(message),
+                               [&, queue, i](absl::StatusOr<SendResult> r) {
+                                 ASSERT_TRUE(r.ok()) << r.status();
+                                 std::lock_guard<std::mutex> lock(mu);
+                                 callback_offsets[{queue, i}] = r->offset;
+                               },
+                               {.queue_id = queue});
+      } else {
+        futures.emplace_back(i,
+                             (*producer)->SendAsync("t", std::move(message), {.queue_id = queue}));
+      }
+    }
+    for (auto& [i, future] : futures) {
+      absl::StatusOr<SendResult> r = future.get();
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->offset, static_cast<uint64_t>(i)) << "queue " << queue;
+    }
+  };
+  std::thread other(send_all, 1);
+  send_all(0);
+  other.join();
+  (*producer)->Flush();
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(callback_offsets.size(), 2u * kPerThread / 2);
+  for (const auto& [key, offset] : callback_offsets) {
+    EXPECT_EQ(offset, static_cast<uint64_t>(key.second)) << "queue " << key.first;
+  }
 }
 
 }  // namespace
