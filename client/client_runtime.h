@@ -110,8 +110,7 @@ class ClientRuntime : public std::enable_shared_from_this<ClientRuntime> {
     state->target = std::move(target);
     state->api_key = protocol::ApiTraits<Req>::kApiKey;
     state->name = protocol::ApiTraits<Req>::kName;
-    state->payload =
-        std::make_shared<const flatbuffers::DetachedBuffer>(protocol::EncodeBuffer(request));
+    state->payload = EncodeRequestPayload(request);
     state->policy = std::move(policy);
     if (state->policy.deadline == Clock::time_point{}) state->policy.deadline = DefaultDeadline();
     state->decode =

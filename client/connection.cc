@@ -88,8 +88,7 @@ void Connection::SendHello() {
   auto self = shared_from_this();
   hello_request_id_ = next_request_id_;
   Enqueue(
-      protocol::ApiKey::kHello,
-      std::make_shared<const flatbuffers::DetachedBuffer>(protocol::EncodeBuffer(hello_)), 0,
+      protocol::ApiKey::kHello, EncodeRequestPayload(hello_), 0,
       [self](absl::StatusOr<protocol::Frame> frame) {
         if (!frame.ok()) return;  // Close already runs
         absl::StatusOr<protocol::HelloResponse> hello =

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "asio.hpp"
 #include "client/protocol/api_key.h"
+#include "client/protocol/codec.h"
 #include "client/protocol/frame.h"
 #include "client/protocol/messages.h"
 #include "flatbuffers/detached_buffer.h"
@@ -38,6 +39,10 @@ namespace mq::client {
 // A request's encoded payload, shared by every attempt of a call and the write in flight: encoded
 // once, never copied.
 using RequestPayload = std::shared_ptr<const flatbuffers::DetachedBuffer>;
+template <typename Req>
+RequestPayload EncodeRequestPayload(const Req& request) {
+  return std::make_shared<const flatbuffers::DetachedBuffer>(protocol::EncodeBuffer(request));
+}
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
