@@ -26,10 +26,10 @@ struct Responder::State {
     header.error_code = protocol::ErrorCode::kInternal;
     header.message = "request dropped by the broker before it was answered";
     header.definite = false;
-    Deliver(protocol::EncodeErrorResponse(header));
+    Deliver(protocol::EncodeBuffer(protocol::ErrorResponse{.header = header}));
   }
 
-  void Deliver(std::string payload) {
+  void Deliver(flatbuffers::DetachedBuffer payload) {
     if (auto s = session.lock()) {
       s->Answer(request_id, api_key, api_version, std::move(payload));
     }
@@ -47,7 +47,7 @@ Responder Responder::Make(std::weak_ptr<Session> session, uint64_t session_id, u
   return Responder(std::move(state));
 }
 
-void Responder::Answer(std::string payload) const {
+void Responder::Answer(flatbuffers::DetachedBuffer payload) const {
   MQ_CHECK_MSG(state_ != nullptr, "Responder: answering through an empty Responder");
   bool was = state_->answered.exchange(true, std::memory_order_acq_rel);
   MQ_CHECK_MSG(!was, "Responder: a request was answered twice");
@@ -70,11 +70,11 @@ void Responder::operator()(protocol::Response response) const {
     Error(std::move(header));
     return;
   }
-  Answer(protocol::EncodeResponse(response));
+  Answer(protocol::EncodeResponseBuffer(response));
 }
 
 void Responder::Error(protocol::ResponseHeader header) const {
-  Answer(protocol::EncodeErrorResponse(header));
+  Answer(protocol::EncodeBuffer(protocol::ErrorResponse{.header = header}));
 }
 
 uint64_t Responder::request_id() const { return state_ ? state_->request_id : 0; }

@@ -20,6 +20,7 @@
 #include "client/protocol/api_key.h"
 #include "client/protocol/codec.h"
 #include "client/protocol/messages.h"
+#include "flatbuffers/detached_buffer.h"
 
 namespace mq::broker::net {
 
@@ -50,7 +51,7 @@ class Responder {
   explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
   static Responder Make(std::weak_ptr<Session> session, uint64_t session_id, uint64_t request_id,
                         protocol::ApiKey api_key, uint16_t api_version);
-  void Answer(std::string payload) const;
+  void Answer(flatbuffers::DetachedBuffer payload) const;
 
   std::shared_ptr<State> state_;
 };

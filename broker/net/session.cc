@@ -53,7 +53,7 @@ void Session::Close() {
 }
 
 void Session::Answer(uint64_t request_id, protocol::ApiKey api_key, uint16_t api_version,
-                     std::string payload) {
+                     flatbuffers::DetachedBuffer payload) {
   auto answer = [self = shared_from_this(), request_id, api_key, api_version,
                  payload = std::move(payload)]() mutable {
     MQ_CHECK(self->in_flight_ > 0);
@@ -171,7 +171,7 @@ void Session::HandleHello(const protocol::Frame& frame) {
     response.header.error_code = protocol::ErrorCode::kInvalidArgument;
     response.header.message = std::move(refusal);
     response.header.definite = true;
-    WriteResponse(header, protocol::Encode(response));
+    WriteResponse(header, protocol::EncodeBuffer(response));
     CloseAfterFlush();
     return;
   }
@@ -181,7 +181,7 @@ void Session::HandleHello(const protocol::Frame& frame) {
   } else {
     kind_ = Kind::kClient;
   }
-  WriteResponse(header, protocol::Encode(response));
+  WriteResponse(header, protocol::EncodeBuffer(response));
 }
 
 void Session::HandleClientRequest(protocol::Frame frame) {
@@ -277,17 +277,18 @@ void Session::WriteError(const protocol::FrameHeader& request, protocol::ErrorCo
   }
   header.message = std::move(message);
   header.definite = true;
-  WriteResponse(request, protocol::EncodeErrorResponse(header));
+  WriteResponse(request, protocol::EncodeBuffer(protocol::ErrorResponse{.header = header}));
 }
 
-void Session::WriteResponse(const protocol::FrameHeader& request, std::string payload) {
+void Session::WriteResponse(const protocol::FrameHeader& request,
+                            flatbuffers::DetachedBuffer payload) {
   if (closed_) return;
   protocol::FrameHeader header{.flags = protocol::kFrameFlagResponse,
                                .api_key = request.api_key,
                                .api_version = request.api_version,
                                .request_id = request.request_id};
-  write_queue_.push_back(
-      OutFrame{protocol::EncodeFrameHeader(header, payload), std::move(payload)});
+  const std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
+  write_queue_.push_back(OutFrame{protocol::EncodeFrameHeader(header, bytes), std::move(payload)});
   if (writing_.empty()) DoWrite();
 }
 
@@ -302,7 +303,9 @@ void Session::DoWrite() {
   buffers.reserve(2 * count);
   for (const OutFrame& frame : writing_) {
     buffers.push_back(asio::buffer(frame.header));
-    if (!frame.payload.empty()) buffers.push_back(asio::buffer(frame.payload));
+    if (frame.payload.size() != 0) {
+      buffers.push_back(asio::buffer(frame.payload.data(), frame.payload.size()));
+    }
   }
   asio::async_write(
       socket_, buffers,

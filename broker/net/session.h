@@ -38,6 +38,7 @@
 #include "broker/net/responder.h"
 #include "broker/net/server_options.h"
 #include "client/protocol/frame.h"
+#include "flatbuffers/detached_buffer.h"
 
 namespace mq::broker::net {
 
@@ -57,7 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Queues the answer to a request (called by Responder, any thread).
   void Answer(uint64_t request_id, protocol::ApiKey api_key, uint16_t api_version,
-              std::string payload);
+              flatbuffers::DetachedBuffer payload);
 
   uint64_t id() const { return id_; }
 
@@ -65,7 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class Kind { kAwaitingHello, kClient, kPeer };
   struct OutFrame {
     std::array<char, protocol::kFrameHeaderBytes> header;
-    std::string payload;
+    flatbuffers::DetachedBuffer payload;  // the builder's buffer: written without a copy
   };
 
   void DoRead();
@@ -81,7 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues an ErrorResponse answering `request`.
   void WriteError(const protocol::FrameHeader& request, protocol::ErrorCode code,
                   std::string message);
-  void WriteResponse(const protocol::FrameHeader& request, std::string payload);
+  void WriteResponse(const protocol::FrameHeader& request, flatbuffers::DetachedBuffer payload);
   void DoWrite();
   void OnWrite(const std::error_code& ec);
   // Stops reading and closes once everything queued has been written.

@@ -112,6 +112,10 @@ absl::StatusOr<T> DecodeRoot(std::string_view payload, const ProtocolLimits& lim
   return out;
 }
 
+std::string StringOf(const flatbuffers::DetachedBuffer& buffer) {
+  return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+}
+
 }  // namespace
 
 #define MQ_PROTOCOL_DEFINE_ROOT(T, response)                                            \
@@ -121,8 +125,7 @@ absl::StatusOr<T> DecodeRoot(std::string_view payload, const ProtocolLimits& lim
   }                                                                                     \
   template <>                                                                           \
   std::string Encode<T>(const T& message) {                                             \
-    const flatbuffers::DetachedBuffer buffer = EncodeRoot(message);                     \
-    return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());    \
+    return StringOf(EncodeRoot(message));                                               \
   }                                                                                     \
   template <>                                                                           \
   absl::StatusOr<T> Decode<T>(std::string_view payload, const ProtocolLimits& limits) { \
@@ -200,15 +203,15 @@ namespace {
 
 // Request or Response: the payload of the alternative it holds (never the placeholder).
 template <typename Variant>
-std::string EncodeAlternative(const Variant& message) {
+flatbuffers::DetachedBuffer EncodeAlternative(const Variant& message) {
   return std::visit(
-      [](const auto& m) -> std::string {
+      [](const auto& m) -> flatbuffers::DetachedBuffer {
         using T = std::decay_t<decltype(m)>;
         MQ_CHECK_MSG((!std::is_same_v<T, std::monostate>), "encoding the placeholder");
         if constexpr (std::is_same_v<T, std::monostate>) {
           return {};
         } else {
-          return Encode(m);
+          return EncodeBuffer(m);
         }
       },
       message);
@@ -216,9 +219,15 @@ std::string EncodeAlternative(const Variant& message) {
 
 }  // namespace
 
-std::string EncodeRequest(const Request& request) { return EncodeAlternative(request); }
+std::string EncodeRequest(const Request& request) { return StringOf(EncodeAlternative(request)); }
 
-std::string EncodeResponse(const Response& response) { return EncodeAlternative(response); }
+std::string EncodeResponse(const Response& response) {
+  return StringOf(EncodeAlternative(response));
+}
+
+flatbuffers::DetachedBuffer EncodeResponseBuffer(const Response& response) {
+  return EncodeAlternative(response);
+}
 
 std::string EncodeErrorResponse(const ResponseHeader& header) {
   return Encode(ErrorResponse{.header = header});

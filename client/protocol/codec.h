@@ -119,6 +119,8 @@ ApiKey ApiKeyOf(const Request& request);
 ApiKey ApiKeyOf(const Response& response);
 std::string EncodeRequest(const Request& request);
 std::string EncodeResponse(const Response& response);
+// EncodeResponse's bytes in the builder's own buffer (the broker writes its answers from it).
+flatbuffers::DetachedBuffer EncodeResponseBuffer(const Response& response);
 
 // An ErrorResponse payload: readable as any response type (its other fields at defaults).
 std::string EncodeErrorResponse(const ResponseHeader& header);

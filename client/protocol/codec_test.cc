@@ -88,6 +88,9 @@ TEST(CodecTest, EveryResponseRoundTrips) {
   for (const Response& response : SampleResponses()) {
     SCOPED_TRACE(NameOf(response));
     const std::string payload = EncodeResponse(response);
+    const flatbuffers::DetachedBuffer buffer = EncodeResponseBuffer(response);  // what brokers send
+    EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size()),
+              payload);
     absl::StatusOr<Response> decoded = DecodeResponse(ApiKeyOf(response), payload);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_TRUE(*decoded == response);
